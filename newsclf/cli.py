@@ -1,0 +1,203 @@
+"""The ``newsclf`` command line: each sub-command is a thin call into the library.
+
+Data goes to stdout, messages to stderr. A :class:`~newsclf.errors.NewsclfError` (or a bad
+parameter value) becomes one line ``newsclf: error: ...`` on stderr and exit code 2.
+
+    newsclf train CORPUS... -o MODEL_DIR [--task topic:multi --task region:single] [options]
+    newsclf predict [--model DIR] [--json] [-k N] [--threshold LABEL=P] [TEXT...]   (or lines on stdin)
+    newsclf info MODEL_DIR [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from . import __version__
+from .errors import NewsclfError
+
+__all__ = ["main"]
+
+
+def _pair(text: str) -> tuple[int, int]:
+    try:
+        lo, hi = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two integers LO,HI (got {text!r})") from None
+    return lo, hi
+
+
+def _char_range(text: str):
+    return None if text.lower() in ("none", "off", "0") else _pair(text)
+
+
+def _threshold(text: str) -> tuple[str, float]:
+    label, sep, value = text.rpartition("=")
+    try:
+        if not sep or not label:
+            raise ValueError
+        return label, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LABEL=PROBABILITY (got {text!r})") from None
+
+
+def _add_reading_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading the corpus")
+    g.add_argument("--title-column", default="title", help="column holding the headline (default: title)")
+    g.add_argument("--body-column", default="body", help="column holding the body (default: body)")
+    g.add_argument("--text-column", help="read one text column instead of title and body")
+    g.add_argument(
+        "--label-column", action="append", default=[], metavar="TASK=COLUMN",
+        help="read TASK's labels from COLUMN (default: the column named like the task)",
+    )
+    g.add_argument("--delimiter", help="CSV delimiter (default: guessed from the header)")
+    g.add_argument("--encoding", default="utf-8-sig", help="text encoding (default: utf-8, BOM ignored)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsclf", description="Classify news by topic and world region.")
+    parser.add_argument("--version", action="version", version=f"newsclf {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a model on labelled corpora", description="Train a model on labelled corpora (CSV, TSV, JSONL, optionally gzipped).")
+    p.add_argument("corpus", nargs="+", help="corpus file(s)")
+    p.add_argument("-o", "--output", required=True, help="directory to write the model to")
+    p.add_argument(
+        "--task", action="append", metavar="NAME:KIND[:EMPTY]",
+        help="a task to learn, e.g. topic:multi:other or region:single (repeatable; default: the newsclf taxonomy)",
+    )
+    _add_reading_options(p)
+    p.add_argument("--strict", action="store_true", help="stop at the first bad row instead of skipping it")
+    g = p.add_argument_group("model parameters")
+    g.add_argument("--C", type=float, default=0.5, help="inverse regularisation strength (default: 0.5)")
+    g.add_argument("--class-weight", choices=["balanced", "none"], default="none", help="weigh rare labels up")
+    g.add_argument("--cv", type=int, default=5, help="folds for calibration and thresholds (default: 5)")
+    g.add_argument("--title-weight", type=float, default=2.0, help="weight of title words (default: 2)")
+    g.add_argument("--word-ngrams", type=_pair, default=(1, 2), metavar="LO,HI", help="word n-gram range (default: 1,2)")
+    g.add_argument("--char-ngrams", type=_char_range, default=(2, 5), metavar="LO,HI|none", help="character n-gram range (default: 2,5)")
+    g.add_argument("--min-df", type=int, default=1, help="minimum document frequency of a term (default: 1)")
+    g.add_argument("--max-word-features", type=int, default=200_000, help="word vocabulary bound")
+    g.add_argument("--max-char-features", type=int, default=200_000, help="character vocabulary bound")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    g.add_argument("-j", "--jobs", type=int, default=None, help="threads for training (default: 1; -1: all cores)")
+
+    p = sub.add_parser("predict", help="label texts given as arguments or as lines on stdin", description="Label texts given as arguments, or one per line on stdin.")
+    p.add_argument("text", nargs="*", help="texts to label (default: read lines from stdin)")
+    p.add_argument("-m", "--model", help="model directory (default: the bundled model)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per text")
+    p.add_argument("-k", type=int, help="at most K labels per task")
+    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
+
+    p = sub.add_parser("info", help="print a model's card", description="Print a model's card.")
+    p.add_argument("model", nargs="?", help="model directory (default: the bundled model)")
+    p.add_argument("--json", action="store_true", help="print the whole card as JSON")
+    return parser
+
+
+def _cmd_train(args) -> int:
+    from .model import train
+
+    label_columns = dict(_split_mapping(item, "--label-column") for item in args.label_column)
+    model = train(
+        args.corpus,
+        args.task,
+        title_column=args.title_column, body_column=args.body_column, text_column=args.text_column,
+        label_columns=label_columns, delimiter=args.delimiter, encoding=args.encoding, strict=args.strict,
+        C=args.C, class_weight=None if args.class_weight == "none" else args.class_weight, cv=args.cv,
+        title_weight=args.title_weight, word_ngram_range=args.word_ngrams, char_ngram_range=args.char_ngrams,
+        min_df=args.min_df, max_word_features=args.max_word_features, max_char_features=args.max_char_features,
+        random_state=args.seed, n_jobs=args.jobs,
+    )  # fmt: skip
+    path = model.save(args.output)
+    corpus = model.card["corpus"]
+    print(f"trained on {corpus['kept']} of {corpus['rows']} rows; model written to {path}", file=sys.stderr)
+    if corpus["skipped"]:
+        print(f"skipped rows: {corpus['skipped']}; first: {corpus['examples'][0]}", file=sys.stderr)
+    _print_scores(model.card)
+    return 0
+
+
+def _split_mapping(item: str, option: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key or not value:
+        raise ValueError(f"{option} must be written KEY=VALUE (got {item!r})")
+    return key, value
+
+
+def _print_scores(card: dict, out=sys.stderr) -> None:
+    for task in card.get("tasks", []):
+        s = card.get("cv_scores", {}).get(task["name"])
+        if not s:
+            continue
+        main = f"accuracy {s['accuracy']:.3f}" if task["kind"] == "single" else f"micro-F1 {s['micro_f1']:.3f}"
+        print(f"  {task['name']}: cross-validated {main}, macro-F1 {s['macro_f1']:.3f}, ECE {s['ece']:.3f}", file=out)
+
+
+def _format_prediction(pred, text: str) -> str:
+    parts = []
+    for task, labels in pred.labels.items():
+        scores = pred.scores[task]
+        parts.append(f"{task}=" + ",".join(f"{label}({scores[label]:.2f})" for label in labels))
+    if pred.countries:
+        parts.append("countries=" + ",".join(pred.countries))
+    if pred.status != "ok":
+        parts.append(f"status={pred.status}")
+    snippet = text.replace("\n", " ")
+    return "  ".join(parts) + "\t" + (snippet[:77] + "..." if len(snippet) > 80 else snippet)
+
+
+def _cmd_predict(args) -> int:
+    from .model import load
+
+    model = load(args.model)
+    texts = args.text or [line.rstrip("\n") for line in sys.stdin]
+    predictions = model.predict(texts, k=args.k, thresholds=dict(args.threshold))
+    for text, pred in zip(texts, predictions):
+        if args.json:
+            print(json.dumps({"text": text, **pred.as_dict()}, ensure_ascii=False))
+        else:
+            print(_format_prediction(pred, text))
+    return 0
+
+
+def _cmd_info(args) -> int:
+    from .model import load
+
+    model = load(args.model)
+    card = model.card
+    if args.json:
+        print(json.dumps(card, indent=2, ensure_ascii=False))
+        return 0
+    print(repr(model))
+    print(f"newsclf {card.get('newsclf_version')}, created {card.get('created')}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in card.get("versions", {}).items()))
+    corpus = card.get("corpus", {})
+    print(f"corpus: {', '.join(corpus.get('sources', []))}; {corpus.get('kept')} rows kept of {corpus.get('rows')}; sha256 {str(corpus.get('sha256'))[:16]}...")
+    for task in model.tasks:
+        counts = card.get("label_counts", {}).get(task.name, {})
+        print(f"task {task.name} ({task.kind}): " + ", ".join(f"{label} {counts.get(label, 0)}" for label in task.labels))
+        if task.name in card.get("thresholds", {}):
+            print("  thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in card["thresholds"][task.name].items()))
+    _print_scores(card, sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="newsclf: %(message)s")
+    handler = {"train": _cmd_train, "predict": _cmd_predict, "info": _cmd_info}[args.command]
+    try:
+        return handler(args)
+    except (NewsclfError, ValueError, FileExistsError) as exc:
+        print(f"newsclf: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsclf: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,98 @@
+"""Country mentions: a multilingual gazetteer that finds the countries a text names.
+
+``data/gazetteer.tsv`` lists, for each ISO 3166 alpha-2 code, the words by which English, Spanish,
+Portuguese and French news name the country: official and short names, abbreviations ("EE.UU.",
+"EUA"), demonyms in their inflected forms ("venezolana", "russes"), and capitals and a few
+metonyms ("Moscú", "Casa Rosada" is left out: only places). ``data/regions.csv`` maps each code to
+its newsclf region.
+
+Matching works on the same normalised tokens as the classifier, with accents removed on both sides
+("Moscu" finds Moscow as "Moscú" does), and takes the longest term at each position ("Nueva
+Zelanda" before "Zelanda"). A term listed for two codes is ambiguous and never matches.
+
+>>> find_countries("Lavrov reafirma el respaldo de Moscú a Maduro y critica a EE.UU.")
+('RU', 'US')
+>>> region_of("VE")
+'latin_america'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+from .text import normalize, tokenize
+
+__all__ = ["find_countries", "gazetteer", "region_of", "regions"]
+
+_MAX_TERM_TOKENS = 5
+
+
+def _fold(text: str) -> str:
+    """Normalise and strip accents (for matching only)."""
+    decomposed = unicodedata.normalize("NFD", normalize(text))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _terms_key(term: str) -> tuple[str, ...]:
+    return tuple(tokenize(_fold(term)))
+
+
+@lru_cache(maxsize=None)
+def regions() -> dict[str, str]:
+    """ISO alpha-2 code -> newsclf region, from the shipped ``regions.csv``."""
+    text = resources.files("newsclf").joinpath("data", "regions.csv").read_text("utf-8")
+    return {row["iso2"]: row["region"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def region_of(code: str) -> str | None:
+    """The newsclf region of an ISO alpha-2 code, or ``None`` for an unknown code."""
+    return regions().get(code.upper())
+
+
+@lru_cache(maxsize=None)
+def gazetteer() -> dict[tuple[str, ...], str]:
+    """Folded token sequence -> ISO code, ambiguous terms removed."""
+    text = resources.files("newsclf").joinpath("data", "gazetteer.tsv").read_text("utf-8")
+    known = regions()
+    table: dict[tuple[str, ...], str] = {}
+    ambiguous: set[tuple[str, ...]] = set()
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if fields[0] == "iso2":
+            continue
+        code, term = fields[0].strip().upper(), fields[-1].strip()
+        if code not in known:
+            raise ValueError(f"gazetteer.tsv: unknown country code {code!r}")
+        key = _terms_key(term)
+        if not key or len(key) > _MAX_TERM_TOKENS:
+            continue
+        if table.get(key, code) != code:
+            ambiguous.add(key)
+        table[key] = code
+    for key in ambiguous:
+        del table[key]
+    return table
+
+
+def find_countries(text: str) -> tuple[str, ...]:
+    """ISO alpha-2 codes of the countries ``text`` names, in order of first mention."""
+    table = gazetteer()
+    tokens = tokenize(_fold(text))
+    found: dict[str, None] = {}
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_MAX_TERM_TOKENS, len(tokens) - i), 0, -1):
+            code = table.get(tuple(tokens[i : i + n]))
+            if code is not None:
+                found.setdefault(code)
+                i += n
+                break
+        else:
+            i += 1
+    return tuple(found)

@@ -1,0 +1,306 @@
+"""The feature builder: TF-IDF blocks over word n-grams of stems and character n-grams of words.
+
+A document is analysed once (:func:`newsclf.text.analyze`: language, tokens, stems) and gives two
+blocks of features:
+
+- **words**: n-grams (``word_ngram_range``) of stems, built within the title and within the body;
+- **chars**: character n-grams (``char_ngram_range``) of each token padded with spaces, which catch
+  inflections, compounds and spellings that the stemmer misses and give unseen words a meaning.
+
+Title counts are multiplied by ``title_weight`` before weighting, so a word in the headline counts
+more than the same word in the body. Each block is then tf-idf weighted (``sublinear_tf`` replaces a
+count ``c >= 1`` by ``1 + log(c)``; idf is smoothed as in scikit-learn) and L2-normalised on its own,
+so neither block drowns the other. Vocabularies keep terms seen in at least ``min_df`` documents,
+at most ``max_word_features`` / ``max_char_features`` of them (most frequent first).
+
+Character n-grams are not generated document by document: a document is a sparse vector of token
+counts, each distinct token maps once to its n-grams, and one sparse product gives the block. This
+keeps fitting and transforming fast on long documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .document import Document
+from .text import detect_language, filter_and_stem, normalize, tokenize
+
+__all__ = ["Featurizer"]
+
+_FLOAT = np.float64
+
+
+class _Analysed:
+    """Per-document analysis of a batch: language, title/body tokens and stems."""
+
+    __slots__ = ("langs", "title_tokens", "body_tokens", "title_stems", "body_stems")
+
+    def __init__(self, docs: Sequence[Document], stop_words: bool, stemming: bool):
+        self.langs, self.title_tokens, self.body_tokens, self.title_stems, self.body_stems = [], [], [], [], []
+        for doc in docs:
+            title, body = normalize(doc.title), normalize(doc.body)
+            title_toks, body_toks = tokenize(title), tokenize(body)
+            lang = detect_language(f"{title}\n{body}", title_toks + body_toks)
+            title_toks, title_stems = filter_and_stem(title_toks, lang, stop_words, stemming)
+            body_toks, body_stems = filter_and_stem(body_toks, lang, stop_words, stemming)
+            self.langs.append(lang)
+            self.title_tokens.append(title_toks)
+            self.body_tokens.append(body_toks)
+            self.title_stems.append(title_stems)
+            self.body_stems.append(body_stems)
+
+
+def _ngrams(stems: list[str], lo: int, hi: int):
+    for n in range(lo, hi + 1):
+        if n == 1:
+            yield from stems
+        else:
+            for i in range(len(stems) - n + 1):
+                yield " ".join(stems[i : i + n])
+
+
+def _char_ngrams(token: str, lo: int, hi: int) -> list[str]:
+    padded = f" {token} "
+    return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+
+
+def _count_matrix(title_seqs, body_seqs, title_weight: float, vocab: dict, grow: bool):
+    """Sparse matrix of title-weighted counts; ``vocab`` grows when ``grow`` is true."""
+    indptr, indices, values = [0], [], []
+    for title, body in zip(title_seqs, body_seqs):
+        row: dict[int, float] = {}
+        for seq, weight in ((title, title_weight), (body, 1.0)):
+            for term in seq:
+                j = vocab.get(term)
+                if j is None:
+                    if not grow:
+                        continue
+                    j = vocab[term] = len(vocab)
+                row[j] = row.get(j, 0.0) + weight
+        indices.extend(row)
+        values.extend(row.values())
+        indptr.append(len(indices))
+    shape = (len(indptr) - 1, len(vocab))
+    return sp.csr_matrix(
+        (np.asarray(values, dtype=_FLOAT), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=shape,
+    )
+
+
+def _select(counts: sp.csr_matrix, terms: list[str], min_df: int, max_features: int | None):
+    """Keep columns with df >= min_df, the ``max_features`` most frequent; return (kept terms, df, columns)."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = np.flatnonzero(df >= min_df)
+    if max_features is not None and len(keep) > max_features:
+        # Most frequent first; ties broken by the term itself so the choice is deterministic.
+        order = sorted(keep.tolist(), key=lambda j: (-df[j], terms[j]))
+        keep = np.asarray(order[:max_features])
+    keep = np.asarray(sorted(keep.tolist(), key=terms.__getitem__), dtype=np.int64)
+    return [terms[j] for j in keep], df[keep], keep
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
+    counts = counts.tocsr(copy=True)
+    counts.sum_duplicates()
+    if sublinear:
+        data = counts.data
+        big = data >= 1.0
+        data[big] = 1.0 + np.log(data[big])
+    counts = counts @ sp.diags(idf, format="csr") if counts.shape[1] else counts
+    counts = sp.csr_matrix(counts)
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+
+
+class Featurizer(TransformerMixin, BaseEstimator):
+    """Turn :class:`~newsclf.document.Document` objects into a sparse TF-IDF matrix.
+
+    Parameters
+    ----------
+    word_ngram_range : (int, int)
+        Smallest and largest n of the word (stem) n-grams.
+    char_ngram_range : (int, int) or None
+        Smallest and largest n of the character n-grams; ``None`` turns the block off.
+    title_weight : float
+        Factor applied to title counts (body counts weigh 1).
+    sublinear_tf : bool
+        Replace a weighted count ``c >= 1`` by ``1 + log(c)``.
+    min_df : int
+        Keep terms found in at least this many training documents.
+    max_word_features, max_char_features : int or None
+        Upper bounds on each vocabulary (most frequent terms kept).
+    stop_words : bool
+        Drop the shipped function words of the document's language before building n-grams.
+    stemming : bool
+        Use Snowball stems for word n-grams (otherwise the normalised tokens).
+    """
+
+    def __init__(
+        self,
+        word_ngram_range=(1, 2),
+        char_ngram_range=(2, 5),
+        title_weight=2.0,
+        sublinear_tf=True,
+        min_df=1,
+        max_word_features=200_000,
+        max_char_features=200_000,
+        stop_words=True,
+        stemming=True,
+    ):
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.title_weight = title_weight
+        self.sublinear_tf = sublinear_tf
+        self.min_df = min_df
+        self.max_word_features = max_word_features
+        self.max_char_features = max_char_features
+        self.stop_words = stop_words
+        self.stemming = stemming
+
+    # -- validation ---------------------------------------------------------------------------
+    def _check_params(self):
+        def check_range(name, value, allow_none):
+            if value is None and allow_none:
+                return
+            ok = (
+                isinstance(value, (tuple, list))
+                and len(value) == 2
+                and all(isinstance(v, (int, np.integer)) for v in value)
+                and 1 <= value[0] <= value[1]
+            )
+            if not ok:
+                raise ValueError(f"{name} must be a pair (lo, hi) of integers with 1 <= lo <= hi (got {value!r})")
+
+        check_range("word_ngram_range", self.word_ngram_range, False)
+        check_range("char_ngram_range", self.char_ngram_range, True)
+        if not isinstance(self.title_weight, (int, float)) or not self.title_weight > 0:
+            raise ValueError(f"title_weight must be a positive number (got {self.title_weight!r})")
+        if not isinstance(self.min_df, (int, np.integer)) or self.min_df < 1:
+            raise ValueError(f"min_df must be an integer >= 1 (got {self.min_df!r})")
+        for name in ("max_word_features", "max_char_features"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None (got {value!r})")
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, docs, y=None):
+        self.fit_transform(docs)
+        return self
+
+    def fit_transform(self, docs, y=None):
+        self._check_params()
+        docs = list(docs)
+        if not docs:
+            raise ValueError("cannot fit features on an empty list of documents")
+        batch = _Analysed(docs, self.stop_words, self.stemming)
+        lo, hi = self.word_ngram_range
+        vocab: dict[str, int] = {}
+        counts = _count_matrix(
+            (list(_ngrams(s, lo, hi)) for s in batch.title_stems),
+            (list(_ngrams(s, lo, hi)) for s in batch.body_stems),
+            self.title_weight, vocab, grow=True,
+        )
+        terms, df, cols = _select(counts, list(vocab), self.min_df, self.max_word_features)
+        n = len(docs)
+        self.word_terms_ = terms
+        self.word_idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        blocks = [_tfidf(counts[:, cols], self.word_idf_, self.sublinear_tf)]
+        if self.char_ngram_range is not None:
+            token_counts, token_vocab = self._token_counts(batch, grow=True)
+            tokens = list(token_vocab)
+            gram_vocab: dict[str, int] = {}
+            token_grams = self._token_gram_matrix(tokens, gram_vocab, grow=True)
+            char_counts = sp.csr_matrix(token_counts @ token_grams)
+            presence = sp.csr_matrix(((token_counts > 0).astype(_FLOAT)) @ (token_grams > 0).astype(_FLOAT))
+            presence.eliminate_zeros()
+            terms, df, cols = _select(presence, list(gram_vocab), self.min_df, self.max_char_features)
+            self.char_terms_ = terms
+            self.char_idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
+            blocks.append(_tfidf(char_counts[:, cols], self.char_idf_, self.sublinear_tf))
+        else:
+            self.char_terms_ = []
+            self.char_idf_ = np.zeros(0)
+        self._build_lookups()
+        return sp.hstack(blocks, format="csr")
+
+    def _build_lookups(self):
+        self._word_index = {t: i for i, t in enumerate(self.word_terms_)}
+        self._char_index = {t: i for i, t in enumerate(self.char_terms_)}
+        self._token_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _token_counts(self, batch: _Analysed, grow: bool, token_vocab: dict | None = None):
+        token_vocab = {} if token_vocab is None else token_vocab
+        counts = _count_matrix(batch.title_tokens, batch.body_tokens, self.title_weight, token_vocab, grow)
+        return counts, token_vocab
+
+    def _token_gram_matrix(self, tokens: list[str], gram_vocab: dict, grow: bool) -> sp.csr_matrix:
+        lo, hi = self.char_ngram_range
+        return _count_matrix((_char_ngrams(t, lo, hi) for t in tokens), ([] for _ in tokens), 1.0, gram_vocab, grow)
+
+    # -- transforming -------------------------------------------------------------------------
+    @property
+    def n_features_(self) -> int:
+        return len(self.word_terms_) + len(self.char_terms_)
+
+    def feature_names(self) -> list[str]:
+        """Names of the columns: ``w:<stem n-gram>`` then ``c:<character n-gram>``."""
+        check_is_fitted(self, "word_terms_")
+        return [f"w:{t}" for t in self.word_terms_] + [f"c:{t}" for t in self.char_terms_]
+
+    def transform(self, docs):
+        return self.transform_with_languages(docs)[0]
+
+    def transform_with_languages(self, docs) -> tuple[sp.csr_matrix, list[str]]:
+        """The feature matrix of ``docs`` and the language guessed for each document."""
+        check_is_fitted(self, "word_terms_")
+        if not hasattr(self, "_word_index"):
+            self._build_lookups()
+        docs = list(docs)
+        batch = _Analysed(docs, self.stop_words, self.stemming)
+        lo, hi = self.word_ngram_range
+        counts = _count_matrix(
+            (_ngrams(s, lo, hi) for s in batch.title_stems),
+            (_ngrams(s, lo, hi) for s in batch.body_stems),
+            self.title_weight, self._word_index, grow=False,
+        )
+        blocks = [_tfidf(counts, self.word_idf_, self.sublinear_tf)]
+        if self.char_ngram_range is not None:
+            token_vocab: dict[str, int] = {}
+            token_counts, _ = self._token_counts(batch, grow=True, token_vocab=token_vocab)
+            token_grams = self._known_grams(list(token_vocab))
+            blocks.append(_tfidf(sp.csr_matrix(token_counts @ token_grams), self.char_idf_, self.sublinear_tf))
+        return sp.hstack(blocks, format="csr"), batch.langs
+
+    def _known_grams(self, tokens: list[str]) -> sp.csr_matrix:
+        """tokens x char-vocabulary count matrix, from a per-token cache."""
+        lo, hi = self.char_ngram_range
+        cache, index = self._token_cache, self._char_index
+        if len(cache) > 500_000:
+            cache.clear()
+        indptr, indices, values = [0], [], []
+        for token in tokens:
+            entry = cache.get(token)
+            if entry is None:
+                row: dict[int, float] = {}
+                for gram in _char_ngrams(token, lo, hi):
+                    j = index.get(gram)
+                    if j is not None:
+                        row[j] = row.get(j, 0.0) + 1.0
+                entry = cache[token] = (np.fromiter(row, np.int64, len(row)), np.fromiter(row.values(), _FLOAT, len(row)))
+            indices.append(entry[0])
+            values.append(entry[1])
+            indptr.append(indptr[-1] + len(entry[0]))
+        return sp.csr_matrix(
+            (
+                np.concatenate(values) if values else np.zeros(0, _FLOAT),
+                np.concatenate(indices) if indices else np.zeros(0, np.int64),
+                np.asarray(indptr, dtype=np.int64),
+            ),
+            shape=(len(tokens), len(self.char_terms_)),
+        )
