@@ -5,6 +5,7 @@ parameter value) becomes one line ``newsclf: error: ...`` on stderr and exit cod
 
     newsclf train CORPUS... -o MODEL_DIR [--task topic:multi --task region:single] [options]
     newsclf predict [--model DIR] [--json] [-k N] [--threshold LABEL=P] [TEXT...]   (or lines on stdin)
+    newsclf evaluate MODEL_DIR TEST... [--by COLUMN] [--json]
     newsclf info MODEL_DIR [--json]
 """
 
@@ -91,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, help="at most K labels per task")
     p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
 
+    p = sub.add_parser("evaluate", help="score a model on labelled test corpora", description="Score a model on labelled test corpora: per-label and per-language tables.")
+    p.add_argument("model", help="model directory ('default' for the bundled model)")
+    p.add_argument("test", nargs="+", help="labelled corpus file(s) with the model's task columns")
+    p.add_argument("--by", action="append", default=[], metavar="COLUMN", help="also break scores down by COLUMN")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_reading_options(p)
+
     p = sub.add_parser("info", help="print a model's card", description="Print a model's card.")
     p.add_argument("model", nargs="?", help="model directory (default: the bundled model)")
     p.add_argument("--json", action="store_true", help="print the whole card as JSON")
@@ -163,6 +171,29 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_evaluate(args) -> int:
+    from .corpus import CorpusReport, read_corpus
+    from .evaluate import evaluate, format_report
+    from .model import load
+
+    model = load(None if args.model == "default" else args.model)
+    report = CorpusReport()
+    records = read_corpus(
+        args.test, model.tasks, title_column=args.title_column, body_column=args.body_column,
+        text_column=args.text_column, label_columns=dict(_split_mapping(i, "--label-column") for i in args.label_column),
+        delimiter=args.delimiter, encoding=args.encoding, report=report, extra_columns=["lang", *args.by],
+    )  # fmt: skip
+    result = evaluate(model, records, by=args.by)
+    result["corpus"] = report.to_json()
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(format_report(result, model.tasks))
+        if report.skipped:
+            print(f"\nskipped rows: {dict(report.skipped)}")
+    return 0
+
+
 def _cmd_info(args) -> int:
     from .model import load
 
@@ -190,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="newsclf: %(message)s")
-    handler = {"train": _cmd_train, "predict": _cmd_predict, "info": _cmd_info}[args.command]
+    handler = {"train": _cmd_train, "predict": _cmd_predict, "evaluate": _cmd_evaluate, "info": _cmd_info}[args.command]
     try:
         return handler(args)
     except (NewsclfError, ValueError, FileExistsError) as exc:

@@ -179,9 +179,11 @@ def read_corpus(
     encoding: str = "utf-8-sig",
     strict: bool = False,
     report: CorpusReport | None = None,
+    extra_columns: Sequence[str] = (),
 ) -> Iterator[dict]:
     """Yield training records ``{"title", "body", <task>: labels, "source": "file:line"}``.
 
+    Columns named in ``extra_columns`` are copied into each record as they are ("" when absent).
     ``label_columns`` maps a task name to the column holding its labels (default: the task name).
     ``text_column`` reads a single text field as the title and no body. Rows skipped (no text, a
     bad label, a ragged line) are counted in ``report``; with ``strict`` the first one raises.
@@ -208,7 +210,10 @@ def read_corpus(
                     )
                 checked = True
             try:
-                yield _record(row, tasks, title_column, body_column, label_columns, path, line)
+                record = _record(row, tasks, title_column, body_column, label_columns, path, line)
+                for column in extra_columns:
+                    record[column] = row.get(column, "")
+                yield record
                 report.kept += 1
             except CorpusError as exc:
                 if strict:

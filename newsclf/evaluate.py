@@ -1,11 +1,12 @@
-"""Metrics: how well predicted labels match true labels, per task.
+"""Metrics: how well predicted labels match true labels, per task and per group of documents.
 
 :func:`task_scores` works on label tuples, so it serves cross-validation inside
-:class:`~newsclf.estimator.NewsClassifier` as well as evaluation of a saved model on a test corpus
-(:func:`evaluate`).
+:class:`~newsclf.estimator.NewsClassifier` as well as :func:`evaluate`, which scores a model on a
+labelled corpus, overall and broken down by language (the corpus's ``lang`` column where present,
+else the detected language) and by any other column.
 
-For a multi-label task, every label of the task counts, the empty label (``other``) included, since
-it is predicted like the others; ``micro_f1_scored`` leaves the empty label out, for comparison with
+For a multi-label task every label counts, the empty label (``other``) included, since it is
+predicted like the others; ``micro_f1_scored`` leaves the empty label out, for comparison with
 reports that do.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from .schema import Task
 
-__all__ = ["evaluate", "task_scores"]
+__all__ = ["evaluate", "format_report", "task_scores"]
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -58,15 +59,54 @@ def task_scores(task: Task, truth: Sequence[tuple[str, ...]], predicted: Sequenc
     return out
 
 
-def evaluate(model, records: Iterable[dict]) -> dict:
-    """Scores of ``model`` on labelled records (as read by :func:`newsclf.corpus.read_corpus`).
+def _scores(tasks, truth, predicted, rows) -> dict:
+    return {
+        task.name: task_scores(task, [truth[task.name][i] for i in rows], [predicted[i][task.name] for i in rows])
+        for task in tasks
+    }
 
-    Returns ``{task: task_scores(...)}`` plus ``"n"``, the number of documents scored.
+
+def evaluate(model, records: Iterable[dict], by: Sequence[str] = ()) -> dict:
+    """Scores of ``model`` on labelled records (as :func:`newsclf.corpus.read_corpus` yields them).
+
+    Returns ``{"n", "overall": {task: scores}, "by": {column: {value: {"n", task: scores}}}}``.
+    The ``lang`` breakdown is always there: from the records' ``lang`` column, or detected.
     """
     records = list(records)
     predictions = model.predict([{"title": r["title"], "body": r.get("body", "")} for r in records])
-    out: dict = {"n": len(records)}
-    for task in model.tasks:
-        truth = [task.parse(r[task.name]) for r in records]
-        out[task.name] = task_scores(task, truth, [p.labels[task.name] for p in predictions])
-    return out
+    truth = {task.name: [r[task.name] for r in records] for task in model.tasks}
+    predicted = [p.labels for p in predictions]
+    everything = range(len(records))
+    report: dict = {"n": len(records), "overall": _scores(model.tasks, truth, predicted, everything), "by": {}}
+    for column in ["lang", *[c for c in by if c != "lang"]]:
+        groups: dict[str, list[int]] = {}
+        for i, (record, pred) in enumerate(zip(records, predictions)):
+            value = str(record.get(column) or (pred.language if column == "lang" else ""))
+            groups.setdefault(value, []).append(i)
+        report["by"][column] = {
+            value: {"n": len(rows), **_scores(model.tasks, truth, predicted, rows)} for value, rows in sorted(groups.items())
+        }
+    return report
+
+
+def _summary(task: Task, s: dict) -> str:
+    if task.is_multi:
+        return f"micro-F1 {s['micro_f1']:.3f}  macro-F1 {s['macro_f1']:.3f}  subset acc {s['subset_accuracy']:.3f}  hamming {s['hamming_loss']:.3f}"
+    return f"accuracy {s['accuracy']:.3f}  macro-F1 {s['macro_f1']:.3f}"
+
+
+def format_report(report: dict, tasks: Sequence[Task]) -> str:
+    """The report of :func:`evaluate` as a plain-text table."""
+    lines = [f"{report['n']} documents"]
+    for task in tasks:
+        s = report["overall"][task.name]
+        lines.append(f"\n{task.name} ({task.kind})  {_summary(task, s)}")
+        lines.append(f"  {'label':<16}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
+        for label, m in s["labels"].items():
+            lines.append(f"  {label:<16}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9}")
+    for column, groups in report["by"].items():
+        lines.append(f"\nby {column}:")
+        for value, g in groups.items():
+            parts = [f"{task.name}: {_summary(task, g[task.name])}" for task in tasks]
+            lines.append(f"  {value or '(none)':<10} n={g['n']:<6}" + " | ".join(parts))
+    return "\n".join(lines)

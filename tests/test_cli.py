@@ -57,3 +57,15 @@ def test_help_everywhere(capsys):
             main(argv)
         assert exc.value.code == 0
     assert "--task" in capsys.readouterr().out
+
+
+def test_evaluate_table_and_json(model_dir, tiny_path, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(model_dir), str(tiny_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("48 documents") and "by lang:" in out and "topic (multi)  micro-F1" in out
+    assert main(["evaluate", str(model_dir), str(tiny_path), "--json", "--by", "region"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["by"]) == {"lang", "region"}
+    assert report["by"]["lang"]["fr"]["n"] == 8
+    assert 0.0 <= report["overall"]["region"]["accuracy"] <= 1.0
