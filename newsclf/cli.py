@@ -5,6 +5,7 @@ parameter value) becomes one line ``newsclf: error: ...`` on stderr and exit cod
 
     newsclf train CORPUS... -o MODEL_DIR [--task topic:multi --task region:single] [options]
     newsclf predict [--model DIR] [--json] [-k N] [--threshold LABEL=P] [TEXT...]   (or lines on stdin)
+    newsclf score INPUT -o OUTPUT [--model DIR] [-j N] [--resume] [options]
     newsclf evaluate MODEL_DIR TEST... [--by COLUMN] [--json]
     newsclf info MODEL_DIR [--json]
 """
@@ -92,6 +93,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, help="at most K labels per task")
     p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
 
+    p = sub.add_parser(
+        "score", help="label every row of a CSV/TSV/JSONL file",
+        description="Label every row of a CSV/TSV/JSONL file (gzip and '-' for stdin too): every input column is "
+        "kept, prediction columns are added, one output row per input row, in order.",
+    )  # fmt: skip
+    p.add_argument("input", help="input file, or - for stdin")
+    p.add_argument("-o", "--output", required=True, help="output file, or - for stdout")
+    p.add_argument("-m", "--model", help="model directory (default: the bundled model)")
+    p.add_argument("--format", choices=["csv", "tsv", "jsonl"], help="output format (default: the input's)")
+    p.add_argument("--input-format", choices=["csv", "tsv", "jsonl"], help="input format (default: from the file name)")
+    p.add_argument("--title-column", default="title", help="column holding the headline (default: title)")
+    p.add_argument("--body-column", default="body", help="column holding the body (default: body)")
+    p.add_argument("--text-column", help="read one text column instead of title and body")
+    p.add_argument("--delimiter", help="CSV delimiter (default: guessed from the header)")
+    p.add_argument("--encoding", default="utf-8-sig", help="input encoding (default: utf-8, BOM ignored)")
+    p.add_argument("--all-scores", action="store_true", help="add a score_<task>_<label> column for every label")
+    p.add_argument("-j", "--jobs", type=int, default=-1, help="worker processes (default: all cores)")
+    p.add_argument("--chunk-rows", type=int, default=2000, help="rows scored at once (default: 2000)")
+    p.add_argument("--max-chars", type=int, help="characters read per row; longer rows are truncated")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     p = sub.add_parser("evaluate", help="score a model on labelled test corpora", description="Score a model on labelled test corpora: per-label and per-language tables.")
     p.add_argument("model", help="model directory ('default' for the bundled model)")
     p.add_argument("test", nargs="+", help="labelled corpus file(s) with the model's task columns")
@@ -171,6 +196,20 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_score(args) -> int:
+    from .scoring import score_file
+
+    summary = score_file(
+        args.input, args.output, args.model, fmt=args.input_format, out_fmt=args.format, delimiter=args.delimiter,
+        title_column=args.title_column, body_column=args.body_column, text_column=args.text_column,
+        encoding=args.encoding, all_scores=args.all_scores, chunk_rows=args.chunk_rows, n_jobs=args.jobs,
+        max_chars=args.max_chars, resume=args.resume,
+        progress=args.progress or (not args.quiet and sys.stderr.isatty()),
+    )  # fmt: skip
+    print(summary, file=sys.stderr)
+    return 0
+
+
 def _cmd_evaluate(args) -> int:
     from .corpus import CorpusReport, read_corpus
     from .evaluate import evaluate, format_report
@@ -221,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="newsclf: %(message)s")
-    handler = {"train": _cmd_train, "predict": _cmd_predict, "evaluate": _cmd_evaluate, "info": _cmd_info}[args.command]
+    handlers = {"train": _cmd_train, "predict": _cmd_predict, "score": _cmd_score, "evaluate": _cmd_evaluate, "info": _cmd_info}
+    handler = handlers[args.command]
     try:
         return handler(args)
     except (NewsclfError, ValueError, FileExistsError) as exc:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from .errors import CorpusError, LabelError
 from .schema import Task
 
-__all__ = ["CorpusReport", "check_records", "detect_format", "open_text", "read_corpus", "read_rows"]
+__all__ = ["CorpusReport", "Table", "check_records", "detect_format", "open_text", "read_corpus", "read_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -78,74 +78,126 @@ def _guess_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+class Table:
+    """An open CSV/TSV/JSONL file, read record by record.
+
+    For CSV/TSV, ``header`` is the list of column names and records are lists of cells (possibly
+    ragged); for JSONL, ``header`` is ``None`` and records are dicts, or the raw line as a string
+    when it is not a JSON object. Iterating yields ``(line, record)``; ``line`` is the record's
+    first physical line. ``tell()`` is how many bytes of the file have been consumed.
+    """
+
+    def __init__(self, path: str, fmt: str | None = None, delimiter: str | None = None, encoding: str = "utf-8-sig"):
+        self.path = str(path)
+        self.fmt = fmt or detect_format(self.path)
+        if self.fmt not in ("csv", "tsv", "jsonl"):
+            raise ValueError(f"fmt must be 'csv', 'tsv' or 'jsonl' (got {self.fmt!r})")
+        self.encoding = encoding
+        self._stream = open_text(self.path, encoding)
+        self.header: list[str] | None = None
+        self.delimiter = delimiter or ("\t" if self.fmt == "tsv" else None)
+        try:
+            if self.fmt != "jsonl":
+                self._read_header()
+        except UnicodeDecodeError as exc:
+            self.close()
+            raise _decode_error(self.path, 1, exc, encoding) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_header(self) -> None:
+        header_text = self._stream.readline()
+        if not header_text.strip():
+            raise CorpusError("the file is empty (no header row)", self.path, 1)
+        if "\x00" in header_text:
+            raise CorpusError("the header holds NUL bytes: this is not a text file (or not in this encoding)", self.path, 1)
+        self.delimiter = self.delimiter or _guess_delimiter(header_text)
+        header = [h.strip() for h in next(csv.reader([header_text], delimiter=self.delimiter))]
+        dupes = [h for h, n in Counter(header).items() if n > 1]
+        if dupes:
+            raise CorpusError(f"duplicated column name(s) in the header: {', '.join(map(repr, dupes))}", self.path, 1)
+        self.header = header
+
+    def tell(self) -> int:
+        raw = self._stream.buffer
+        raw = getattr(raw, "fileobj", raw)  # through gzip, the compressed offset
+        try:
+            return raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def size(self) -> int | None:
+        """The file's size in bytes (``None`` for stdin)."""
+        return None if self.path == "-" else os.path.getsize(self.path)
+
+    def __iter__(self):
+        try:
+            yield from (self._jsonl() if self.fmt == "jsonl" else self._csv())
+        except UnicodeDecodeError as exc:
+            raise _decode_error(self.path, None, exc, self.encoding) from None
+
+    def _jsonl(self):
+        for line, text in enumerate(self._stream, 1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield line, CorpusError(f"not valid JSON: {exc.msg} at column {exc.colno}", self.path, line), text
+                continue
+            if not isinstance(row, dict):
+                yield line, CorpusError(f"each line must be a JSON object (got {type(row).__name__})", self.path, line), text
+                continue
+            yield line, row, text
+
+    def _csv(self):
+        reader = csv.reader(self._stream, delimiter=self.delimiter, strict=False)
+        previous_end = 1
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise CorpusError(f"malformed CSV: {exc}", self.path, previous_end + 1) from None
+            start, previous_end = previous_end + 1, reader.line_num + 1
+            if record:
+                yield start, record, None
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def read_rows(
     path: str, fmt: str | None = None, delimiter: str | None = None, encoding: str = "utf-8-sig"
 ) -> Iterator[tuple[int, dict]]:
     """Yield ``(line, row)`` for each record of a CSV/TSV/JSONL file (``"-"`` is stdin).
 
-    Raises :class:`CorpusError` for an empty file, a file without a header, a duplicated column,
-    undecodable bytes or (JSONL) a line that is not a JSON object.
+    A ragged CSV record comes with the key ``"__error__"``. Raises :class:`CorpusError` for an empty
+    file, a duplicated column, undecodable bytes or (JSONL) a line that is not a JSON object.
     """
-    fmt = fmt or detect_format(path)
-    if fmt not in ("csv", "tsv", "jsonl"):
-        raise ValueError(f"fmt must be 'csv', 'tsv' or 'jsonl' (got {fmt!r})")
-    stream = open_text(path, encoding)
-    try:
-        if fmt == "jsonl":
-            yield from _jsonl_rows(stream, path, encoding)
-        else:
-            yield from _csv_rows(stream, path, "\t" if fmt == "tsv" and delimiter is None else delimiter, encoding)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, None, exc, encoding) from None
-    finally:
-        stream.close()
-
-
-def _jsonl_rows(stream, path, encoding):
-    line = 0
-    for line, text in enumerate(stream, 1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"not valid JSON: {exc.msg} at column {exc.colno}", path, line) from None
-        if not isinstance(row, dict):
-            raise CorpusError(f"each line must be a JSON object (got {type(row).__name__})", path, line)
-        yield line, row
-    if line == 0:
-        raise CorpusError("the file is empty", path)
-
-
-def _csv_rows(stream, path, delimiter, encoding):
-    header_text = stream.readline()
-    if not header_text.strip():
-        raise CorpusError("the file is empty (no header row)", path, 1)
-    if "\x00" in header_text:
-        raise CorpusError("the header holds NUL bytes: this is not a text file (or not in this encoding)", path, 1)
-    delimiter = delimiter or _guess_delimiter(header_text)
-    header = next(csv.reader([header_text], delimiter=delimiter))
-    header = [h.strip() for h in header]
-    dupes = [h for h, n in Counter(header).items() if n > 1]
-    if dupes:
-        raise CorpusError(f"duplicated column name(s) in the header: {', '.join(map(repr, dupes))}", path, 1)
-    reader = csv.reader(stream, delimiter=delimiter, strict=False)
-    start = 2
-    previous_end = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise CorpusError(f"malformed CSV: {exc}", path, previous_end + 1) from None
-        start, previous_end = previous_end + 1, reader.line_num + 1
-        if not record:
-            continue
-        if len(record) != len(header):
-            yield start, {"__error__": f"expected {len(header)} fields, found {len(record)}", **dict(zip(header, record))}
-            continue
-        yield start, dict(zip(header, record))
+    with Table(path, fmt, delimiter, encoding) as table:
+        seen = False
+        for line, record, _ in table:
+            seen = True
+            if isinstance(record, CorpusError):
+                raise record
+            if table.header is None:
+                yield line, record
+            elif len(record) != len(table.header):
+                found = f"expected {len(table.header)} fields, found {len(record)}"
+                yield line, {"__error__": found, **dict(zip(table.header, record))}
+            else:
+                yield line, dict(zip(table.header, record))
+        if not seen and table.header is None:
+            raise CorpusError("the file is empty", path)
 
 
 @dataclass

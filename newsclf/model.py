@@ -109,7 +109,15 @@ class Model:
                 raise ValueError(f"threshold for {label!r} must be a number in [0, 1] (got {value!r})")
         return thresholds
 
-    def predict(self, documents, *, k: int | None = None, thresholds: Mapping[str, float] | None = None, batch_size: int = 2000):
+    def predict(
+        self,
+        documents,
+        *,
+        k: int | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        batch_size: int = 2000,
+        max_chars: int | None = None,
+    ):
         """Predict every document of a list; returns a list of :class:`Prediction`, same order.
 
         Parameters
@@ -121,11 +129,15 @@ class Model:
             most probable of those that clear their thresholds for a multi-label task.
         thresholds : mapping, optional
             ``{label: probability}`` overriding learned multi-label thresholds.
+        batch_size : int
+            Documents featurised at once (bounds memory).
+        max_chars : int, optional
+            Characters read per document (default: ``self.max_chars``); longer ones are truncated.
         """
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
             raise ValueError(f"k must be a positive integer or None (got {k!r})")
         thresholds = self._check_thresholds(thresholds)
-        docs = as_documents(documents, self.max_chars)
+        docs = as_documents(documents, self.max_chars if max_chars is None else max_chars)
         out: list[Prediction] = []
         for start in range(0, len(docs), batch_size):
             out.extend(self._predict_batch(docs[start : start + batch_size], k, thresholds))
