@@ -26,7 +26,7 @@ from importlib import resources
 
 from .text import normalize, tokenize
 
-__all__ = ["find_countries", "gazetteer", "region_of", "regions"]
+__all__ = ["find_countries", "gazetteer", "mentions", "region_of", "regions"]
 
 _MAX_TERM_TOKENS = 5
 
@@ -80,19 +80,38 @@ def gazetteer() -> dict[tuple[str, ...], str]:
     return table
 
 
-def find_countries(text: str) -> tuple[str, ...]:
-    """ISO alpha-2 codes of the countries ``text`` names, in order of first mention."""
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def _fold_token(token: str) -> str:
+    folded = _FOLD_CACHE.get(token)
+    if folded is None:
+        if len(_FOLD_CACHE) > 500_000:
+            _FOLD_CACHE.clear()
+        folded = _FOLD_CACHE[token] = "".join(
+            ch for ch in unicodedata.normalize("NFD", token) if not unicodedata.combining(ch)
+        )
+    return folded
+
+
+def mentions(tokens: list[str]) -> list[str]:
+    """ISO codes of every country mention in normalised ``tokens``, in order, repeats kept."""
     table = gazetteer()
-    tokens = tokenize(_fold(text))
-    found: dict[str, None] = {}
+    tokens = [_fold_token(t) for t in tokens]
+    found: list[str] = []
     i = 0
     while i < len(tokens):
         for n in range(min(_MAX_TERM_TOKENS, len(tokens) - i), 0, -1):
             code = table.get(tuple(tokens[i : i + n]))
             if code is not None:
-                found.setdefault(code)
+                found.append(code)
                 i += n
                 break
         else:
             i += 1
-    return tuple(found)
+    return found
+
+
+def find_countries(text: str) -> tuple[str, ...]:
+    """ISO alpha-2 codes of the countries ``text`` names, in order of first mention."""
+    return tuple(dict.fromkeys(mentions(tokenize(normalize(text)))))

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 _FEATURE_PARAMS = (
     "word_ngram_range", "char_ngram_range", "title_weight", "sublinear_tf", "min_df",
-    "max_word_features", "max_char_features", "stop_words", "stemming",
+    "max_word_features", "max_char_features", "stop_words", "stemming", "country_weight",
 )  # fmt: skip
 
 
@@ -78,7 +78,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     n_jobs : int or None
         Processes for training the per-label classifiers (joblib semantics; ``None`` is one).
     word_ngram_range, char_ngram_range, title_weight, sublinear_tf, min_df, max_word_features,
-    max_char_features, stop_words, stemming
+    max_char_features, stop_words, stemming, country_weight
         Feature parameters, see :class:`newsclf.features.Featurizer`.
     """
 
@@ -99,6 +99,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         max_char_features=200_000,
         stop_words=True,
         stemming=True,
+        country_weight=1.0,
     ):
         self.tasks = tasks
         self.C = C
@@ -115,6 +116,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.max_char_features = max_char_features
         self.stop_words = stop_words
         self.stemming = stemming
+        self.country_weight = country_weight
 
     # -- fitting ------------------------------------------------------------------------------
     def _check_params(self):
@@ -251,10 +253,10 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                 return task
         raise LabelError(f"unknown task {name!r} (this model predicts: {', '.join(t.name for t in self.tasks_)})")
 
-    def features(self, X) -> tuple[sp.csr_matrix, list[str]]:
-        """Feature matrix of documents ``X`` and the language guessed for each."""
+    def features(self, X):
+        """Feature matrix of documents ``X`` and a :class:`~newsclf.features.BatchInfo` about them."""
         check_is_fitted(self, "coef_")
-        return self.featurizer_.transform_with_languages(as_documents(X))
+        return self.featurizer_.transform_with_info(as_documents(X))
 
     def decision_function_from_features(self, features: sp.csr_matrix) -> dict[str, np.ndarray]:
         return {t.name: self._decide(features, self.coef_[t.name], self.intercept_[t.name]) for t in self.tasks_}

@@ -21,30 +21,35 @@ keeps fitting and transforming fast on long documents.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .countries import mentions, region_of, regions
 from .document import Document
 from .text import detect_language, filter_and_stem, normalize, tokenize
 
-__all__ = ["Featurizer"]
+__all__ = ["BatchInfo", "Featurizer"]
 
 _FLOAT = np.float64
 
 
 class _Analysed:
-    """Per-document analysis of a batch: language, title/body tokens and stems."""
+    """Per-document analysis of a batch: language, country mentions, title/body tokens and stems."""
 
-    __slots__ = ("langs", "title_tokens", "body_tokens", "title_stems", "body_stems")
+    __slots__ = ("langs", "title_tokens", "body_tokens", "title_stems", "body_stems", "title_countries", "body_countries")
 
     def __init__(self, docs: Sequence[Document], stop_words: bool, stemming: bool):
         self.langs, self.title_tokens, self.body_tokens, self.title_stems, self.body_stems = [], [], [], [], []
+        self.title_countries, self.body_countries = [], []
         for doc in docs:
             title, body = normalize(doc.title), normalize(doc.body)
             title_toks, body_toks = tokenize(title), tokenize(body)
+            self.title_countries.append(mentions(title_toks))
+            self.body_countries.append(mentions(body_toks))
             lang = detect_language(f"{title}\n{body}", title_toks + body_toks)
             title_toks, title_stems = filter_and_stem(title_toks, lang, stop_words, stemming)
             body_toks, body_stems = filter_and_stem(body_toks, lang, stop_words, stemming)
@@ -53,6 +58,18 @@ class _Analysed:
             self.body_tokens.append(body_toks)
             self.title_stems.append(title_stems)
             self.body_stems.append(body_stems)
+
+    @property
+    def countries(self) -> list[tuple[str, ...]]:
+        """Distinct countries per document, in order of first mention (title first)."""
+        return [tuple(dict.fromkeys(t + b)) for t, b in zip(self.title_countries, self.body_countries)]
+
+
+class BatchInfo(NamedTuple):
+    """What transforming a batch learned about each document besides its features."""
+
+    languages: list[str]
+    countries: list[tuple[str, ...]]
 
 
 def _ngrams(stems: list[str], lo: int, hi: int):
@@ -104,6 +121,10 @@ def _select(counts: sp.csr_matrix, terms: list[str], min_df: int, max_features: 
     return [terms[j] for j in keep], df[keep], keep
 
 
+def _country_terms() -> list[str]:
+    return [f"k:{code}" for code in sorted(regions())] + [f"r:{r}" for r in sorted(set(regions().values()))]
+
+
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
     counts = counts.tocsr(copy=True)
     counts.sum_duplicates()
@@ -139,6 +160,10 @@ class Featurizer(TransformerMixin, BaseEstimator):
         Drop the shipped function words of the document's language before building n-grams.
     stemming : bool
         Use Snowball stems for word n-grams (otherwise the normalised tokens).
+    country_weight : float
+        Scale of the country block (0 turns it off): the countries the gazetteer finds
+        (``k:VE``) and their regions (``r:latin_america``), title mentions weighted like title words.
+        Region features let the classifier place countries it never saw in training.
     """
 
     def __init__(
@@ -152,6 +177,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         max_char_features=200_000,
         stop_words=True,
         stemming=True,
+        country_weight=1.0,
     ):
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -162,6 +188,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         self.max_char_features = max_char_features
         self.stop_words = stop_words
         self.stemming = stemming
+        self.country_weight = country_weight
 
     # -- validation ---------------------------------------------------------------------------
     def _check_params(self):
@@ -181,6 +208,8 @@ class Featurizer(TransformerMixin, BaseEstimator):
         check_range("char_ngram_range", self.char_ngram_range, True)
         if not isinstance(self.title_weight, (int, float)) or not self.title_weight > 0:
             raise ValueError(f"title_weight must be a positive number (got {self.title_weight!r})")
+        if not isinstance(self.country_weight, (int, float)) or self.country_weight < 0:
+            raise ValueError(f"country_weight must be a number >= 0 (got {self.country_weight!r})")
         if not isinstance(self.min_df, (int, np.integer)) or self.min_df < 1:
             raise ValueError(f"min_df must be an integer >= 1 (got {self.min_df!r})")
         for name in ("max_word_features", "max_char_features"):
@@ -226,10 +255,24 @@ class Featurizer(TransformerMixin, BaseEstimator):
         else:
             self.char_terms_ = []
             self.char_idf_ = np.zeros(0)
+        self.country_terms_ = _country_terms() if self.country_weight else []
         self._build_lookups()
+        if self.country_terms_:
+            blocks.append(self._country_block(batch))
         return sp.hstack(blocks, format="csr")
 
+    def _country_block(self, batch: _Analysed) -> sp.csr_matrix:
+        def terms(codes):
+            return [term for code in codes for term in (f"k:{code}", f"r:{region_of(code)}")]
+
+        counts = _count_matrix(
+            (terms(c) for c in batch.title_countries), (terms(c) for c in batch.body_countries),
+            self.title_weight, self._country_index, grow=False,
+        )
+        return _tfidf(counts, np.ones(len(self.country_terms_)), self.sublinear_tf) * float(self.country_weight)
+
     def _build_lookups(self):
+        self._country_index = {t: i for i, t in enumerate(self.country_terms_)}
         self._word_index = {t: i for i, t in enumerate(self.word_terms_)}
         self._char_index = {t: i for i, t in enumerate(self.char_terms_)}
         self._token_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -246,18 +289,18 @@ class Featurizer(TransformerMixin, BaseEstimator):
     # -- transforming -------------------------------------------------------------------------
     @property
     def n_features_(self) -> int:
-        return len(self.word_terms_) + len(self.char_terms_)
+        return len(self.word_terms_) + len(self.char_terms_) + len(self.country_terms_)
 
     def feature_names(self) -> list[str]:
-        """Names of the columns: ``w:<stem n-gram>`` then ``c:<character n-gram>``."""
+        """Column names: ``w:<stem n-gram>``, ``c:<character n-gram>``, then ``k:<country>``/``r:<region>``."""
         check_is_fitted(self, "word_terms_")
-        return [f"w:{t}" for t in self.word_terms_] + [f"c:{t}" for t in self.char_terms_]
+        return [f"w:{t}" for t in self.word_terms_] + [f"c:{t}" for t in self.char_terms_] + list(self.country_terms_)
 
     def transform(self, docs):
-        return self.transform_with_languages(docs)[0]
+        return self.transform_with_info(docs)[0]
 
-    def transform_with_languages(self, docs) -> tuple[sp.csr_matrix, list[str]]:
-        """The feature matrix of ``docs`` and the language guessed for each document."""
+    def transform_with_info(self, docs) -> tuple[sp.csr_matrix, BatchInfo]:
+        """The feature matrix of ``docs`` and, per document, its language and the countries it names."""
         check_is_fitted(self, "word_terms_")
         if not hasattr(self, "_word_index"):
             self._build_lookups()
@@ -275,7 +318,9 @@ class Featurizer(TransformerMixin, BaseEstimator):
             token_counts, _ = self._token_counts(batch, grow=True, token_vocab=token_vocab)
             token_grams = self._known_grams(list(token_vocab))
             blocks.append(_tfidf(sp.csr_matrix(token_counts @ token_grams), self.char_idf_, self.sublinear_tf))
-        return sp.hstack(blocks, format="csr"), batch.langs
+        if self.country_terms_:
+            blocks.append(self._country_block(batch))
+        return sp.hstack(blocks, format="csr"), BatchInfo(batch.langs, batch.countries)
 
     def _known_grams(self, tokens: list[str]) -> sp.csr_matrix:
         """tokens x char-vocabulary count matrix, from a per-token cache."""

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import countries as _countries
 from . import persist
 from .corpus import CorpusReport, check_records, read_corpus
 from .document import DEFAULT_MAX_CHARS, as_document, as_documents
@@ -146,7 +145,7 @@ class Model:
     def _predict_batch(self, docs, k, thresholds):
         if not docs:
             return []
-        features, languages = self.estimator.featurizer_.transform_with_languages(docs)
+        features, info = self.estimator.featurizer_.transform_with_info(docs)
         proba = self.estimator.predict_proba_from_features(features)
         chosen = self.estimator.labels_from_proba(proba, thresholds)
         predictions = []
@@ -164,7 +163,7 @@ class Model:
                         picked = tuple(task.labels[j] for j in order)
                 labels[task.name] = picked
             predictions.append(
-                Prediction(labels, scores, languages[i], _countries.find_countries(doc.text), doc.status)
+                Prediction(labels, scores, info.languages[i], info.countries[i], doc.status)
             )
         return predictions
 
@@ -185,7 +184,7 @@ class Model:
             "thresholds": {name: v.tolist() for name, v in est.thresholds_.items()},
             "n_features": int(est.n_features_in_),
         }
-        vocabulary = {"word": list(feat.word_terms_), "char": list(feat.char_terms_)}
+        vocabulary = {"word": list(feat.word_terms_), "char": list(feat.char_terms_), "country": list(feat.country_terms_)}
         arrays = {"word_idf": feat.word_idf_, "char_idf": feat.char_idf_}
         for i, task in enumerate(est.tasks_):
             arrays[f"coef_{i}"] = est.coef_[task.name]
@@ -207,13 +206,14 @@ def _jsonable(params: dict) -> dict:
 
 
 def _expected_shapes(config: dict, vocabulary: dict) -> dict:
-    n_word, n_char = len(vocabulary["word"]), len(vocabulary["char"])
+    n_word, n_char, n_country = len(vocabulary["word"]), len(vocabulary["char"]), len(vocabulary["country"])
     shapes = {"word_idf": (n_word,), "char_idf": (n_char,)}
-    if config["n_features"] != n_word + n_char:
+    n_features = n_word + n_char + n_country
+    if config["n_features"] != n_features:
         raise ValueError("n_features does not match the vocabulary")
     for i, data in enumerate(config["tasks"]):
         task = Task.from_json(data)
-        shapes[f"coef_{i}"] = (len(task.scored_labels), n_word + n_char)
+        shapes[f"coef_{i}"] = (len(task.scored_labels), n_features)
         shapes[f"intercept_{i}"] = (len(task.scored_labels),)
     return shapes
 
@@ -227,6 +227,7 @@ def _restore(config: dict, vocabulary: dict, arrays: dict) -> NewsClassifier:
     est.tasks_ = tuple(Task.from_json(t) for t in config["tasks"])
     feat = Featurizer(**{p: params[p] for p in _FEATURE_PARAMS})
     feat.word_terms_, feat.char_terms_ = list(vocabulary["word"]), list(vocabulary["char"])
+    feat.country_terms_ = list(vocabulary["country"])
     feat.word_idf_, feat.char_idf_ = arrays["word_idf"], arrays["char_idf"]
     feat._build_lookups()
     est.featurizer_ = feat
@@ -370,7 +371,9 @@ def _card(estimator: NewsClassifier, records, report: CorpusReport, sources) -> 
         "tasks": [t.to_json() for t in estimator.tasks_],
         "label_counts": label_counts,
         "params": _jsonable(estimator.get_params()),
-        "n_features": {"word": len(estimator.featurizer_.word_terms_), "char": len(estimator.featurizer_.char_terms_)},
+        "n_features": {
+            block: len(getattr(estimator.featurizer_, f"{block}_terms_")) for block in ("word", "char", "country")
+        },
         "thresholds": {
             name: dict(zip(t.scored_labels, map(float, estimator.thresholds_[name])))
             for t in estimator.tasks_

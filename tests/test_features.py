@@ -16,7 +16,7 @@ DOCS = as_documents(
 
 
 def test_shapes_and_blocks():
-    f = Featurizer(char_ngram_range=(2, 4))
+    f = Featurizer(char_ngram_range=(2, 4), country_weight=0)
     X = f.fit_transform(DOCS)
     assert X.shape == (4, len(f.word_terms_) + len(f.char_terms_)) == (4, f.n_features_)
     assert np.allclose(np.sqrt(X.multiply(X).sum(axis=1)).A.ravel(), np.sqrt(2))  # two unit blocks
@@ -26,8 +26,8 @@ def test_shapes_and_blocks():
     assert np.allclose(f.transform(DOCS).toarray(), X.toarray())
 
 
-def test_chars_off_gives_one_block():
-    f = Featurizer(char_ngram_range=None)
+def test_chars_and_countries_off_gives_one_block():
+    f = Featurizer(char_ngram_range=None, country_weight=0)
     X = f.fit_transform(DOCS)
     assert f.char_terms_ == [] and X.shape[1] == len(f.word_terms_)
 
@@ -84,3 +84,16 @@ def test_bad_parameters(params, message):
 def test_fit_on_nothing_is_an_error():
     with pytest.raises(ValueError, match="empty list"):
         Featurizer().fit([])
+
+
+def test_country_block_names_countries_and_regions():
+    f = Featurizer(char_ngram_range=None, country_weight=0.5)
+    docs = as_documents([{"title": "Lavrov en Caracas", "body": "Moscú y EE.UU."}, "no country here"])
+    X, info = f.fit(docs).transform_with_info(docs)
+    assert info.countries == [("VE", "RU", "US"), ()]
+    names = f.feature_names()
+    row = dict(zip(names, X.toarray()[0]))
+    assert row["k:VE"] > row["k:RU"] > 0 and row["r:latin_america"] > row["r:europe"] > 0
+    country_part = X.toarray()[0][len(f.word_terms_):]
+    assert np.linalg.norm(country_part) == pytest.approx(0.5)
+    assert not X.toarray()[1][len(f.word_terms_):].any()
