@@ -113,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-rows", type=int, default=2000, help="rows scored at once (default: 2000)")
     p.add_argument("--max-chars", type=int, help="characters read per row; longer rows are truncated")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
+    p.add_argument(
+        "--dask-scheduler", metavar="ADDRESS",
+        help="score the files matching INPUT (a glob) on a Dask cluster (tcp://HOST:8786, or 'local' for this "
+        "machine) into the directory OUTPUT, one part per file; needs newsclf[dask]",
+    )  # fmt: skip
     g = p.add_mutually_exclusive_group()
     g.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -199,6 +204,18 @@ def _cmd_predict(args) -> int:
 def _cmd_score(args) -> int:
     from .scoring import score_file
 
+    if args.dask_scheduler:
+        from .cluster import score_files_dask
+
+        scheduler = None if args.dask_scheduler == "local" else args.dask_scheduler
+        written = score_files_dask(
+            args.input, args.output, args.model, scheduler=scheduler, delimiter=args.delimiter, encoding=args.encoding,
+            all_scores=args.all_scores, title_column=args.title_column, body_column=args.body_column,
+            text_column=args.text_column,
+        )  # fmt: skip
+        print(f"wrote {len(written)} part(s) to {args.output}", file=sys.stderr)
+        return 0
+
     summary = score_file(
         args.input, args.output, args.model, fmt=args.input_format, out_fmt=args.format, delimiter=args.delimiter,
         title_column=args.title_column, body_column=args.body_column, text_column=args.text_column,
@@ -264,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = handlers[args.command]
     try:
         return handler(args)
-    except (NewsclfError, ValueError, FileExistsError) as exc:
+    except (NewsclfError, ValueError, FileExistsError, ImportError) as exc:
         print(f"newsclf: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -353,9 +353,9 @@ def _write_state(output: str, state: dict) -> None:
 def score_records(records: Iterable, model=None, *, all_scores: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                   title_column: str = "title", body_column: str | None = "body", text_column: str | None = None) -> Iterator[dict]:  # fmt: skip
     """Yield each input mapping extended with the prediction columns, in order, one per input."""
-    from .model import Model, load
+    from .model import Model
 
-    loaded = model if isinstance(model, Model) else load(model)
+    loaded = model if isinstance(model, Model) else _load_model(None if model is None else os.fspath(model))
     columns = _Columns(title_column, body_column, text_column)
     pred_columns = _prediction_columns(loaded, all_scores)
     for chunk in _chunks(records, chunk_rows):
@@ -368,10 +368,21 @@ def score_records(records: Iterable, model=None, *, all_scores: bool = False, ch
             yield {**row, **dict(zip(pred_columns, cells))}
 
 
-def score_dataframe(frame, model=None, **kwargs):
-    """A copy of a pandas DataFrame with the prediction columns added (same index and order)."""
+def score_dataframe(frame, model=None, *, all_scores: bool = False, **kwargs):
+    """A copy of a pandas DataFrame with the prediction columns added (same index and order).
+
+    ``model`` is a Model, a model directory or ``None`` (the bundled model); a directory is loaded
+    once per process, so this is also the function Dask runs on each partition.
+    """
     import pandas as pd
 
-    scored = list(score_records(frame.to_dict("records"), model, **kwargs))
-    extra = [c for c in (scored[0] if scored else {}) if c not in frame.columns]
-    return pd.concat([frame, pd.DataFrame([{c: r[c] for c in extra} for r in scored], index=frame.index)], axis=1)
+    from .model import Model
+
+    loaded = model if isinstance(model, Model) else _load_model(None if model is None else os.fspath(model))
+    columns = _prediction_columns(loaded, all_scores)
+    clash = sorted(set(frame.columns) & set(columns))
+    if clash:
+        raise CorpusError(f"the input already has column(s) {', '.join(clash)}; rename them before scoring")
+    rows = list(score_records(frame.to_dict("records"), loaded, all_scores=all_scores, **kwargs))
+    predictions = pd.DataFrame([[r[c] for c in columns] for r in rows], columns=columns, index=frame.index, dtype=object)
+    return pd.concat([frame, predictions], axis=1)

@@ -153,3 +153,22 @@ def test_resume_after_a_kill_gives_identical_bytes(model_dir, tmp_path):
         f.write("half a row,")
     assert main(["score", str(src), "-o", str(out), "-m", str(model_dir), "-j", "1", "--chunk-rows", "500", "--resume", "-q"]) == 0
     assert out.read_bytes() == reference.read_bytes()
+
+
+def test_dask_local_cluster_matches_single_machine(model_dir, tmp_path):
+    pytest.importorskip("dask.dataframe")
+    from dask.distributed import LocalCluster
+
+    from newsclf.cluster import score_files_dask
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for k in range(3):
+        _write_csv(inputs / f"part{k}.csv", [[f"{k}-{r[0]}", *r[1:]] for r in NASTY])
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        written = score_files_dask(str(inputs / "*.csv"), str(tmp_path / "out"), str(model_dir), scheduler=cluster.scheduler_address)
+    assert [os.path.basename(p) for p in written] == ["part0.scored.csv", "part1.scored.csv", "part2.scored.csv"]
+    for k, path in enumerate(written):
+        score_file(str(inputs / f"part{k}.csv"), str(tmp_path / f"single{k}.csv"), model_dir)
+        dask_rows, single_rows = _read_csv(path), _read_csv(tmp_path / f"single{k}.csv")
+        assert dask_rows == single_rows
