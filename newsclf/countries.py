@@ -94,19 +94,32 @@ def _fold_token(token: str) -> str:
     return folded
 
 
+@lru_cache(maxsize=None)
+def _starts() -> dict[str, int]:
+    """First token of every term -> the longest term (in tokens) that starts with it."""
+    longest: dict[str, int] = {}
+    for key in gazetteer():
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    return longest
+
+
 def mentions(tokens: list[str]) -> list[str]:
     """ISO codes of every country mention in normalised ``tokens``, in order, repeats kept."""
-    table = gazetteer()
-    tokens = [_fold_token(t) for t in tokens]
+    table, starts = gazetteer(), _starts()
     found: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(_MAX_TERM_TOKENS, len(tokens) - i), 0, -1):
-            code = table.get(tuple(tokens[i : i + n]))
-            if code is not None:
-                found.append(code)
-                i += n
-                break
+    i, n_tokens = 0, len(tokens)
+    while i < n_tokens:
+        longest = starts.get(tokens[i]) or starts.get(_fold_token(tokens[i]))
+        if longest:
+            folded = [_fold_token(t) for t in tokens[i : i + longest]]
+            for n in range(len(folded), 0, -1):
+                code = table.get(tuple(folded[:n]))
+                if code is not None:
+                    found.append(code)
+                    i += n
+                    break
+            else:
+                i += 1
         else:
             i += 1
     return found
