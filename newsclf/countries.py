@@ -2,9 +2,11 @@
 
 ``data/gazetteer.tsv`` lists, for each ISO 3166 alpha-2 code, the words by which English, Spanish,
 Portuguese and French news name the country: official and short names, abbreviations ("EE.UU.",
-"EUA"), demonyms in their inflected forms ("venezolana", "russes"), and capitals and a few
-metonyms ("Moscú", "Casa Rosada" is left out: only places). ``data/regions.csv`` maps each code to
-its newsclf region.
+"EUA"), demonyms in their inflected forms ("venezolana", "russes"), capitals and seats of
+government ("Moscú", "Kremlin"). ``data/places.tsv`` adds what places a story in a country without
+naming it: states and provinces, large cities, parties, institutions, leagues and currencies
+("Jalisco", "Bundestag", "Liga MX", "naira"). ``data/regions.csv`` maps each code to its newsclf
+region.
 
 Matching works on the same normalised tokens as the classifier, with accents removed on both sides
 ("Moscu" finds Moscow as "Moscú" does), and takes the longest term at each position ("Nueva
@@ -53,28 +55,32 @@ def region_of(code: str) -> str | None:
     return regions().get(code.upper())
 
 
+_SOURCES = ("gazetteer.tsv", "places.tsv")
+
+
 @lru_cache(maxsize=None)
 def gazetteer() -> dict[tuple[str, ...], str]:
-    """Folded token sequence -> ISO code, ambiguous terms removed."""
-    text = resources.files("newsclf").joinpath("data", "gazetteer.tsv").read_text("utf-8")
+    """Folded token sequence -> ISO code, from every source; terms listed for two codes are removed."""
     known = regions()
     table: dict[tuple[str, ...], str] = {}
     ambiguous: set[tuple[str, ...]] = set()
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
+    for source in _SOURCES:
+        resource = resources.files("newsclf").joinpath("data", source)
+        if not resource.is_file():
             continue
-        fields = line.split("\t")
-        if fields[0] == "iso2":
-            continue
-        code, term = fields[0].strip().upper(), fields[-1].strip()
-        if code not in known:
-            raise ValueError(f"gazetteer.tsv: unknown country code {code!r}")
-        key = _terms_key(term)
-        if not key or len(key) > _MAX_TERM_TOKENS:
-            continue
-        if table.get(key, code) != code:
-            ambiguous.add(key)
-        table[key] = code
+        for number, line in enumerate(resource.read_text("utf-8").splitlines(), 1):
+            fields = line.split("\t")
+            if not line.strip() or line.startswith("#") or fields[0] == "iso2":
+                continue
+            code, term = fields[0].strip().upper(), fields[-1].strip()
+            if code not in known or len(fields) != 4:
+                raise ValueError(f"{source}:{number}: expected 'iso2<TAB>lang<TAB>kind<TAB>term' with a known code")
+            key = _terms_key(term)
+            if not key or len(key) > _MAX_TERM_TOKENS:
+                continue
+            if table.get(key, code) != code:
+                ambiguous.add(key)
+            table[key] = code
     for key in ambiguous:
         del table[key]
     return table

@@ -74,6 +74,9 @@ def write_model_dir(path, config: dict, vocabulary: dict, arrays: dict[str, np.n
             raise FileExistsError(f"{path} is a non-empty directory that does not hold a newsclf model; choose another path")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a model directory is an ordinary one
     try:
         (tmp / "model.json").write_bytes(_canonical({"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **config}))
         (tmp / "vocabulary.json").write_bytes(_canonical(vocabulary))

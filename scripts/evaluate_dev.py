@@ -63,7 +63,7 @@ def _ft_line(title: str, body: str) -> str:
 
 
 def train_fasttext(records: list[dict], params: dict, workdir: Path):
-    """One fastText model per task; returns a predict(title, body) -> {task: labels} function."""
+    """One fastText model per task; returns predict([(title, body), ...]) -> [{task: labels}, ...]."""
     import fasttext
 
     models = {}
@@ -75,14 +75,18 @@ def train_fasttext(records: list[dict], params: dict, workdir: Path):
                 f.write(f"{labels} {_ft_line(r['title'], r['body'])}\n")
         models[task] = fasttext.train_supervised(str(path), loss=loss, verbose=0, seed=0, thread=1, **params)
 
-    def predict(title: str, body: str) -> dict:
-        line = _ft_line(title, body)
-        labels, probs = models["topic"].predict(line, k=-1, threshold=0.5)
-        topic = tuple(sorted(lab.replace("__label__", "") for lab in labels)) or ("other",)
-        if "other" in topic and len(topic) > 1:
-            topic = tuple(t for t in topic if t != "other")
-        region = models["region"].predict(line, k=1)[0][0].replace("__label__", "")
-        return {"topic": topic, "region": (region,)}
+    def predict(docs: list[tuple[str, str]]) -> list[dict]:
+        # Batch prediction (a list in, lists out), as a fastText user scoring many texts would.
+        lines = [_ft_line(title, body) for title, body in docs]
+        topic_labels, _ = models["topic"].predict(lines, k=-1, threshold=0.5)
+        region_labels, _ = models["region"].predict(lines, k=1)
+        out = []
+        for labels, region in zip(topic_labels, region_labels):
+            topic = tuple(sorted(lab.replace("__label__", "") for lab in labels)) or ("other",)
+            if "other" in topic and len(topic) > 1:
+                topic = tuple(t for t in topic if t != "other")
+            out.append({"topic": topic, "region": (region[0].replace("__label__", ""),)})
+        return out
 
     return predict
 
@@ -102,7 +106,7 @@ def fasttext_search(records: list[dict], workdir: Path) -> dict:
                 train = [records[i] for i in order if i not in held]
                 test = [records[i] for i in folds[k]]
                 predict = train_fasttext(train, {**FASTTEXT, "epoch": epoch, "lr": lr}, workdir)
-                pred = [predict(r["title"], r["body"]) for r in test]
+                pred = predict([(r["title"], r["body"]) for r in test])
                 s = summarise(test, pred, ["all"] * len(test))["all"]
                 scores.append(s["topic_micro_f1"] + s["region_accuracy"])
             results[(epoch, lr)] = sum(scores) / 3
@@ -137,7 +141,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             params = fasttext_search(corpus, Path(tmp)) if args.fasttext_search else dict(FASTTEXT)
             predict = train_fasttext(corpus, params, Path(tmp))
-        ft_pred = [predict(r["title"], r["body"]) for r in dev]
+        ft_pred = predict([(r["title"], r["body"]) for r in dev])
         results["fasttext"] = summarise(dev, ft_pred, langs)
         results["fasttext_params"] = params
         results["fasttext_version"] = getattr(fasttext, "__version__", "unknown")
