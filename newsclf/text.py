@@ -223,4 +223,7 @@ def filter_and_stem(tokens: list[str], lang: str, remove_stop_words: bool = True
     if remove_stop_words:
         stops = stop_words(lang)
         tokens = [t for t in tokens if t not in stops]
-    return tokens, ([stem(t, lang) for t in tokens] if stemming else list(tokens))
+    if not stemming:
+        return tokens, list(tokens)
+    cache = _STEM_CACHE[lang]  # the hot path: one dict lookup per token once the cache is warm
+    return tokens, [cache.get(t) or stem(t, lang) for t in tokens]
