@@ -5,15 +5,18 @@ Portuguese and French news name the country: official and short names, abbreviat
 "EUA"), demonyms in their inflected forms ("venezolana", "russes"), capitals and seats of
 government ("Moscú", "Kremlin"). ``data/places.tsv`` adds what places a story in a country without
 naming it: states and provinces, large cities, parties, institutions, leagues and currencies
-("Jalisco", "Bundestag", "Liga MX", "naira"). ``data/regions.csv`` maps each code to its newsclf
-region.
+("Jalisco", "Bundestag", "Liga MX", "naira"); ``data/leaders.tsv`` the heads of state and government
+and other public figures whose name places a story ("Maduro", "Lavrov"). ``data/regions.csv`` maps
+each code to its newsclf region.
 
 Matching works on the same normalised tokens as the classifier, with accents removed on both sides
 ("Moscu" finds Moscow as "Moscú" does), and takes the longest term at each position ("Nueva
 Zelanda" before "Zelanda"). A term listed for two codes is ambiguous and never matches.
 
->>> find_countries("Lavrov reafirma el respaldo de Moscú a Maduro y critica a EE.UU.")
-('RU', 'US')
+>>> find_countries("El canciller ruso reafirma en Moscú el respaldo a Caracas y critica a EE.UU.")
+('RU', 'VE', 'US')
+>>> find_countries("Lavrov backs Maduro")  # leaders place a story too
+('RU', 'VE')
 >>> region_of("VE")
 'latin_america'
 """
@@ -55,7 +58,7 @@ def region_of(code: str) -> str | None:
     return regions().get(code.upper())
 
 
-_SOURCES = ("gazetteer.tsv", "places.tsv")
+_SOURCES = ("gazetteer.tsv", "places.tsv", "leaders.tsv")
 
 
 @lru_cache(maxsize=None)

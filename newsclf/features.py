@@ -122,7 +122,8 @@ def _select(counts: sp.csr_matrix, terms: list[str], min_df: int, max_features: 
 
 
 def _country_terms() -> list[str]:
-    return [f"k:{code}" for code in sorted(regions())] + [f"r:{r}" for r in sorted(set(regions().values()))]
+    names = sorted(set(regions().values()))
+    return [f"k:{code}" for code in sorted(regions())] + [f"r:{r}" for r in names] + [f"z:{r}" for r in names]
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
@@ -162,8 +163,9 @@ class Featurizer(TransformerMixin, BaseEstimator):
         Use Snowball stems for word n-grams (otherwise the normalised tokens).
     country_weight : float
         Scale of the country block (0 turns it off): the countries the gazetteer finds
-        (``k:VE``) and their regions (``r:latin_america``), title mentions weighted like title words.
-        Region features let the classifier place countries it never saw in training.
+        (``k:VE``) and their regions (``r:latin_america``), title mentions weighted like title words,
+        and the region of the country named last in the title (``z:latin_america``). Region
+        features let the classifier place countries it never saw in training.
     """
 
     def __init__(
@@ -262,11 +264,16 @@ class Featurizer(TransformerMixin, BaseEstimator):
         return sp.hstack(blocks, format="csr")
 
     def _country_block(self, batch: _Analysed) -> sp.csr_matrix:
-        def terms(codes):
-            return [term for code in codes for term in (f"k:{code}", f"r:{region_of(code)}")]
+        def terms(codes, last=False):
+            out = [term for code in codes for term in (f"k:{code}", f"r:{region_of(code)}")]
+            if last and codes:
+                # The country named last in a headline is often the one acted upon ("Moscow backs
+                # Maduro"), which the taxonomy's region rule points to.
+                out.append(f"z:{region_of(codes[-1])}")
+            return out
 
         counts = _count_matrix(
-            (terms(c) for c in batch.title_countries), (terms(c) for c in batch.body_countries),
+            (terms(c, last=True) for c in batch.title_countries), (terms(c) for c in batch.body_countries),
             self.title_weight, self._country_index, grow=False,
         )
         return _tfidf(counts, np.ones(len(self.country_terms_)), self.sublinear_tf) * float(self.country_weight)

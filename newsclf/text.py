@@ -15,7 +15,7 @@ into their parts; punctuation such as ¿ ¡ « » never ends up inside a token.
 shared by several languages counts for each a share inversely proportional to how many use it) and
 by a few spelling cues (ñ and ¿ for Spanish, ã/õ and -ção for Portuguese, è/ù/œ for French, -ing for
 English). It needs no model, costs one pass over the tokens, and is measured on real news by
-``scripts/language_accuracy.py``.
+``scripts/text_report.py``.
 
 Stemming uses nltk's Snowball stemmers (no data download needed) with a per-language cache, so each
 distinct token is stemmed once per process.

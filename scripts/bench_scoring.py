@@ -118,6 +118,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-fasttext", action="store_true")
     parser.add_argument("--rss-check", action="store_true", help="compare peak RSS at 100k and 1M rows")
+    parser.add_argument("--rss-only", action="store_true", help="only the RSS check (implies --rss-check)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     results: dict = {
@@ -129,15 +130,16 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         data = tmp / "in.csv"
-        build_csv(data, args.rows)
+        build_csv(data, 0 if args.rss_only else args.rows)
         results["input_mib"] = round(data.stat().st_size / 2**20, 1)
         newsclf = [sys.executable, "-m", "newsclf", "score", str(data), "-o", str(tmp / "out.csv"), "-q"]
-        for jobs in (1, 2):
+        for jobs in () if args.rss_only else (1, 2):
             seconds, rss = median_run([*newsclf, "-j", str(jobs)], args.repeats)
             results[f"newsclf_j{jobs}"] = {"seconds": round(seconds, 2), "rows_per_s": round(args.rows / seconds), "peak_rss_mib": round(rss)}
             print(f"newsclf -j {jobs}: {args.rows / seconds:,.0f} rows/s, peak RSS {rss:.0f} MiB", file=sys.stderr)
-        results["speedup_1_to_2"] = round(results["newsclf_j1"]["seconds"] / results["newsclf_j2"]["seconds"], 2)
-        if not args.no_fasttext:
+        if not args.rss_only:
+            results["speedup_1_to_2"] = round(results["newsclf_j1"]["seconds"] / results["newsclf_j2"]["seconds"], 2)
+        if not args.no_fasttext and not args.rss_only:
             topic, region = train_fasttext(tmp)
             script = tmp / "ft_score.py"
             script.write_text(FASTTEXT_SCORER)
@@ -147,7 +149,7 @@ def main(argv=None) -> int:
             best = max(results["newsclf_j1"]["rows_per_s"], results["newsclf_j2"]["rows_per_s"])
             results["newsclf_best_over_fasttext"] = round(best / results["fasttext"]["rows_per_s"], 3)
             print(f"fastText: {args.rows / seconds:,.0f} rows/s, peak RSS {rss:.0f} MiB", file=sys.stderr)
-        if args.rss_check:
+        if args.rss_check or args.rss_only:
             for rows in (100_000, 1_000_000):
                 build_csv(data, rows)
                 _, rss = timed([*newsclf, "-j", "1"])

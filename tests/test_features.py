@@ -88,12 +88,13 @@ def test_fit_on_nothing_is_an_error():
 
 def test_country_block_names_countries_and_regions():
     f = Featurizer(char_ngram_range=None, country_weight=0.5)
-    docs = as_documents([{"title": "Lavrov en Caracas", "body": "Moscú y EE.UU."}, "no country here"])
+    docs = as_documents([{"title": "Reunión en Caracas", "body": "Moscú y EE.UU."}, "no country here"])
     X, info = f.fit(docs).transform_with_info(docs)
     assert info.countries == [("VE", "RU", "US"), ()]
     names = f.feature_names()
     row = dict(zip(names, X.toarray()[0]))
     assert row["k:VE"] > row["k:RU"] > 0 and row["r:latin_america"] > row["r:europe"] > 0
+    assert row["z:latin_america"] > 0 and row["z:europe"] == 0  # the country named last in the title
     country_part = X.toarray()[0][len(f.word_terms_):]
     assert np.linalg.norm(country_part) == pytest.approx(0.5)
     assert not X.toarray()[1][len(f.word_terms_):].any()

@@ -50,7 +50,7 @@ def test_every_cell_kept_and_order_preserved(model_dir, tmp_path, jobs):
     assert out[0][4:] == ["pred_topic", "pred_topic_score", "pred_region", "pred_region_score", "pred_countries", "newsclf_status"]
     assert [row[:4] for row in out[1:]] == NASTY * 3
     assert summary.rows == 15 and summary.statuses == {"ok": 12, "empty_text": 3}
-    assert out[2][8] == "RU"  # "Moscú"; Maduro is a person, not a country
+    assert out[2][8] == "RU|VE"  # "Moscú", and Maduro, whose name places the story in Venezuela
     assert not os.path.exists(tmp_path / "out.csv.partial") and not os.path.exists(tmp_path / "out.csv.state.json")
 
 

@@ -33,3 +33,14 @@ def test_r8_accuracy_from_the_command_line(shared, tmp_path, capsys):
     predicted = model.predict([(r["title"], r["body"]) for r in rows])
     accuracy = sum(p.labels["label"][0] == r["label"] for p, r in zip(predicted, rows)) / len(rows)
     assert accuracy >= 0.97
+
+
+def test_spanish_article_and_gist_with_a_model_trained_from_the_command_line(shared, tmp_path):
+    corpus = Path(__file__).resolve().parents[1] / "datasets" / "news_corpus.jsonl"
+    out = tmp_path / "m"
+    assert main(["train", str(corpus), "-o", str(out), "--cv", "3", "-j", "2"]) == 0
+    model = newsclf.load(out)
+    (article,) = sorted((shared / "examples").glob("*.txt"))
+    gist = "Russia reaffirms support for Maduro as Venezuela mobilises militias against US pressure"
+    for p in model.predict([("", article.read_text(encoding="utf-8")), gist]):
+        assert p.labels == {"topic": ("diplomacy", "military"), "region": ("latin_america",)}
