@@ -34,11 +34,6 @@ class Document(NamedTuple):
     body: str = ""
     status: str = "ok"
 
-    @property
-    def text(self) -> str:
-        """Title and body joined by a line break (what a reader sees)."""
-        return f"{self.title}\n{self.body}" if self.body else self.title
-
 
 def _field(value, name: str, index: int) -> str:
     if value is None:

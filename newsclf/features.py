@@ -1,11 +1,13 @@
-"""The feature builder: TF-IDF blocks over word n-grams of stems and character n-grams of words.
+"""The feature builder: TF-IDF blocks over word n-grams of stems and character n-grams of words,
+and a block of country mentions.
 
-A document is analysed once (:func:`newsclf.text.analyze`: language, tokens, stems) and gives two
-blocks of features:
+A document is analysed once (language, tokens, stems, country mentions; see :mod:`newsclf.text`
+and :mod:`newsclf.countries`) and gives three blocks of features:
 
 - **words**: n-grams (``word_ngram_range``) of stems, built within the title and within the body;
 - **chars**: character n-grams (``char_ngram_range``) of each token padded with spaces, which catch
-  inflections, compounds and spellings that the stemmer misses and give unseen words a meaning.
+  inflections, compounds and spellings that the stemmer misses and give unseen words a meaning;
+- **countries**: the countries the gazetteer finds and their regions (``country_weight``).
 
 Title counts are multiplied by ``title_weight`` before weighting, so a word in the headline counts
 more than the same word in the body. Each block is then tf-idf weighted (``sublinear_tf`` replaces a

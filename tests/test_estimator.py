@@ -23,6 +23,11 @@ def test_get_params_clone_and_fit(tiny_records):
     assert np.allclose(proba["region"].sum(axis=1), 1.0)
     assert ((proba["topic"] >= 0) & (proba["topic"] <= 1)).all()
     assert set(fitted.cv_scores_) >= {"topic", "region", "folds"}
+    decision = fitted.decision_function(X[:3])
+    assert decision["topic"].shape == (3, 3) and decision["region"].shape == (3, 8)
+    cal = fitted.calibration_["topic"]
+    expected = 1.0 / (1.0 + np.exp(-(decision["topic"] * cal["a"] + cal["b"])))
+    assert np.allclose(proba["topic"][:, :3], expected)  # scored labels come first in sorted order
     assert 0 <= fitted.cv_scores_["region"]["ece"] <= 1
 
 
