@@ -195,8 +195,6 @@ class _Writer:
                     record = dict(zip(self.header, record))
                 lines.append(json.dumps({**record, **dict(zip(self.pred_columns, cells))}, ensure_ascii=False) + "\n")
             return "".join(lines)
-        if self.header is None:  # JSONL in, CSV out: flatten to the first row's keys would lose data
-            raise CorpusError("JSONL input can only be written as JSONL (use --format jsonl)")
         return self._csv([[*record, *cells] for record, cells in zip(inputs, preds)])
 
 
@@ -238,6 +236,8 @@ def score_file(
 
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows must be a positive integer (got {chunk_rows!r})")
+    if resume and "-" in (input_path, output_path):
+        raise ValueError("resume needs an input file and an output file, not stdin or stdout")
     loaded = model if isinstance(model, Model) else load(model)
     # What workers get: a directory (or None for the bundled model) loads once per worker.
     source = loaded if isinstance(model, Model) else (None if model is None else os.fspath(model))
@@ -247,6 +247,8 @@ def score_file(
         out_fmt = out_fmt or table.fmt
         if out_fmt not in ("csv", "tsv", "jsonl"):
             raise ValueError(f"out_fmt must be 'csv', 'tsv' or 'jsonl' (got {out_fmt!r})")
+        if table.header is None and out_fmt != "jsonl":
+            raise CorpusError("JSONL input can only be written as JSONL (use --format jsonl)", input_path)
         out_delimiter = "\t" if out_fmt == "tsv" else (table.delimiter if table.fmt == "csv" else ",")
         writer = _Writer(out_fmt, out_delimiter, table.header, pred_columns)
         columns = _Columns(title_column, body_column, text_column)
@@ -258,8 +260,6 @@ def score_file(
         skip = 0
         if to_stdout:
             out = sys.stdout
-            if resume:
-                raise ValueError("resume needs an output file, not stdout")
         else:
             key = _fingerprint(input_path, options) if input_path != "-" else None
             state = _read_state(output_path) if resume else None

@@ -88,6 +88,16 @@ def test_gzip_jsonl_in_and_out(model_dir, tmp_path):
     assert summary.statuses["bad_json"] == 1
 
 
+def test_impossible_requests_are_refused_before_writing(model_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"title": "a"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match="JSONL input can only be written as JSONL"):
+        score_file(str(src), str(tmp_path / "out.csv"), model_dir, out_fmt="csv")
+    with pytest.raises(ValueError, match="resume needs an input file and an output file"):
+        score_file("-", str(tmp_path / "out.jsonl"), model_dir, resume=True)
+    assert not list(tmp_path.glob("out*"))
+
+
 def test_csv_to_jsonl_and_tsv(model_dir, tmp_path):
     src = _write_csv(tmp_path / "in.csv", NASTY)
     score_file(str(src), str(tmp_path / "out.jsonl"), model_dir, out_fmt="jsonl")
