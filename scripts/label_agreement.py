@@ -12,6 +12,10 @@ labellings and the final labels — the corpus labels where the two agree, and w
 the resolution given in ``--resolutions`` (a CSV ``id,final_topic,final_region,note``).
 
     python scripts/label_agreement.py SECOND.jsonl [--resolutions R.csv] [--write]
+    python scripts/label_agreement.py datasets/independent_labelling_half_b.jsonl --writers
+
+``--writers`` compares with the writers' original labels kept in datasets/second_labelling.csv
+(before any resolution), which is the fair baseline for a further independent labeller.
 """
 
 from __future__ import annotations
@@ -63,9 +67,16 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--resolutions", type=Path, help="CSV id,final_topic,final_region,note for disagreements")
     parser.add_argument("--write", action="store_true", help=f"write {OUTPUT.relative_to(ROOT)}")
+    parser.add_argument("--writers", action="store_true", help=f"compare with the writers' labels in {OUTPUT.name}")
     args = parser.parse_args(argv)
-    with open(args.corpus, encoding="utf-8") as f:
-        first = {item["id"]: item for item in map(json.loads, f)}
+    if args.writers:
+        if args.write:
+            parser.error("--writers only reports; it cannot be combined with --write")
+        with open(OUTPUT, encoding="utf-8", newline="") as f:
+            first = {r["id"]: {"topic": r["first_topic"].split("|"), "region": r["first_region"]} for r in csv.DictReader(f)}
+    else:
+        with open(args.corpus, encoding="utf-8") as f:
+            first = {item["id"]: item for item in map(json.loads, f)}
     second = {}
     for path in args.second:
         with open(path, encoding="utf-8") as f:
