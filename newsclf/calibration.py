@@ -25,6 +25,7 @@ __all__ = [
     "expected_calibration_error",
     "fit_platt",
     "fit_temperature",
+    "reliability_bins",
 ]
 
 
@@ -102,16 +103,33 @@ def best_threshold(proba: np.ndarray, target: np.ndarray) -> float:
     return float(np.clip((sorted_p[k] + below) / 2.0, 0.01, 0.99))
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error of confidences against 0/1 outcomes (same shapes, any shape)."""
+def reliability_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[dict]:
+    """Confidence against accuracy in ``bins`` equal-width bins (empty bins left out).
+
+    Each bin is ``{"lo", "hi", "confidence", "accuracy", "count"}``: the mean confidence and the share
+    of correct outcomes of the predictions whose confidence falls in ``[lo, hi)`` (the last bin
+    includes 1.0). ``confidence`` and ``correct`` have the same shape, any shape.
+    """
     confidence = np.asarray(confidence, dtype=np.float64).ravel()
     correct = np.asarray(correct, dtype=np.float64).ravel()
-    if confidence.size == 0:
-        return 0.0
+    if confidence.shape != correct.shape:
+        raise ValueError(f"confidence and correct differ in size ({confidence.size} != {correct.size})")
     which = np.minimum((confidence * bins).astype(int), bins - 1)
-    total = 0.0
+    out = []
     for b in range(bins):
         mask = which == b
         if mask.any():
-            total += mask.sum() * abs(confidence[mask].mean() - correct[mask].mean())
-    return float(total / confidence.size)
+            out.append({
+                "lo": b / bins, "hi": (b + 1) / bins, "confidence": float(confidence[mask].mean()),
+                "accuracy": float(correct[mask].mean()), "count": int(mask.sum()),
+            })  # fmt: skip
+    return out
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of confidences against 0/1 outcomes (same shapes, any shape)."""
+    table = reliability_bins(confidence, correct, bins)
+    total = sum(b["count"] for b in table)
+    if not total:
+        return 0.0
+    return float(sum(b["count"] * abs(b["confidence"] - b["accuracy"]) for b in table) / total)

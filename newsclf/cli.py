@@ -6,7 +6,7 @@ parameter value) becomes one line ``newsclf: error: ...`` on stderr and exit cod
     newsclf train CORPUS... -o MODEL_DIR [--task topic:multi --task region:single] [options]
     newsclf predict [--model DIR] [--json] [-k N] [--threshold LABEL=P] [TEXT...]   (or lines on stdin)
     newsclf score INPUT -o OUTPUT [--model DIR] [-j N] [--resume] [options]
-    newsclf evaluate MODEL_DIR TEST... [--by COLUMN] [--json]
+    newsclf evaluate MODEL_DIR TEST... [--by COLUMN] [--json] [--report DIR] [--threshold LABEL=P]
     newsclf info MODEL_DIR [--json]
 """
 
@@ -127,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("test", nargs="+", help="labelled corpus file(s) with the model's task columns")
     p.add_argument("--by", action="append", default=[], metavar="COLUMN", help="also break scores down by COLUMN")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--report", metavar="DIR",
+        help="also write an HTML page with a confusion matrix and a reliability diagram per task (needs newsclf[plot])",
+    )  # fmt: skip
+    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
     _add_reading_options(p)
 
     p = sub.add_parser("info", help="print a model's card", description="Print a model's card.")
@@ -229,7 +234,7 @@ def _cmd_score(args) -> int:
 
 def _cmd_evaluate(args) -> int:
     from .corpus import CorpusReport, read_corpus
-    from .evaluate import evaluate, format_report
+    from .evaluate import evaluate
     from .model import load
 
     model = load(None if args.model == "default" else args.model)
@@ -239,14 +244,16 @@ def _cmd_evaluate(args) -> int:
         text_column=args.text_column, label_columns=dict(_split_mapping(i, "--label-column") for i in args.label_column),
         delimiter=args.delimiter, encoding=args.encoding, report=report, extra_columns=["lang", *args.by],
     )  # fmt: skip
-    result = evaluate(model, records, by=args.by)
-    result["corpus"] = report.to_json()
+    result = evaluate(model, records, by=args.by, thresholds=dict(args.threshold))
+    result.extra["corpus"] = report.to_json()
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(format_report(result, model.tasks))
+        print(result.format())
         if report.skipped:
             print(f"\nskipped rows: {dict(report.skipped)}")
+    if args.report:
+        print(f"report written to {result.write_html(args.report)}", file=sys.stderr)
     return 0
 
 

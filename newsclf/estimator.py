@@ -319,24 +319,14 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         return float(np.mean(values))
 
     def _scores(self, oof: dict[str, np.ndarray], targets) -> dict:
-        from .evaluate import task_scores
+        from .evaluate import task_calibration, task_scores
 
         out = {"folds": min(self.cv, len(next(iter(targets.values()))) // 2)}
         predicted = self.labels_from_proba(oof)
         for task in self.tasks_:
             truth = targets[task.name]
             scores = task_scores(task, truth, [p[task.name] for p in predicted])
-            scores["ece"] = _ece(task, oof[task.name], truth)
+            scores["ece"] = task_calibration(task, oof[task.name], truth)["ece"]
             out[task.name] = scores
         return out
 
-
-def _ece(task: Task, proba: np.ndarray, truth: list[tuple[str, ...]]) -> float:
-    """ECE of a task: of the top label for single-label tasks, of every scored label for multi-label ones."""
-    if not task.is_multi:
-        best = proba.argmax(axis=1)
-        correct = np.array([task.labels[k] == row[0] for k, row in zip(best, truth)])
-        return calibration.expected_calibration_error(proba.max(axis=1), correct)
-    columns = [task.labels.index(label) for label in task.scored_labels]
-    hits = np.array([[label in row for label in task.scored_labels] for row in truth])
-    return calibration.expected_calibration_error(proba[:, columns], hits)

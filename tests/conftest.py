@@ -31,6 +31,12 @@ def tiny_model(tiny_records) -> newsclf.Model:
 
 
 @pytest.fixture(scope="session")
+def tiny_model_dir(tiny_model, tmp_path_factory) -> Path:
+    """``tiny_model`` saved to a directory, for command-line tests. Do not modify."""
+    return tiny_model.save(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="session")
 def shared() -> Path:
     """The ../shared folder of the project (CI and developers have it; users do not)."""
     if not (SHARED / "taxonomy" / "TAXONOMY.md").is_file():
