@@ -114,23 +114,27 @@ def _starts() -> dict[str, int]:
 
 def mentions(tokens: list[str]) -> list[str]:
     """ISO codes of every country mention in normalised ``tokens``, in order, repeats kept."""
-    table, starts = gazetteer(), _starts()
+    starts = _starts()
+    # Most tokens are ASCII, which folding leaves as they are: one look-up is enough for them.
+    candidates = [
+        i for i, token in enumerate(tokens) if token in starts or (not token.isascii() and _fold_token(token) in starts)
+    ]
+    if not candidates:
+        return []
+    table = gazetteer()
     found: list[str] = []
-    i, n_tokens = 0, len(tokens)
-    while i < n_tokens:
-        longest = starts.get(tokens[i]) or starts.get(_fold_token(tokens[i]))
-        if longest:
-            folded = [_fold_token(t) for t in tokens[i : i + longest]]
-            for n in range(len(folded), 0, -1):
-                code = table.get(tuple(folded[:n]))
-                if code is not None:
-                    found.append(code)
-                    i += n
-                    break
-            else:
-                i += 1
-        else:
-            i += 1
+    end = 0  # tokens before ``end`` belong to a mention already found
+    for i in candidates:
+        if i < end:
+            continue
+        longest = starts.get(tokens[i]) or starts[_fold_token(tokens[i])]
+        folded = [_fold_token(t) for t in tokens[i : i + longest]]
+        for n in range(len(folded), 0, -1):
+            code = table.get(tuple(folded[:n]))
+            if code is not None:
+                found.append(code)
+                end = i + n
+                break
     return found
 
 

@@ -76,7 +76,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     random_state : int
         Seed for the folds and the solver: equal seeds give equal models.
     n_jobs : int or None
-        Processes for training the per-label classifiers (joblib semantics; ``None`` is one).
+        Processes for analysing the training documents and for training the per-label
+        classifiers (joblib semantics; ``None`` is one). The model does not depend on it.
     word_ngram_range, char_ngram_range, title_weight, sublinear_tf, min_df, max_word_features,
     max_char_features, stop_words, stemming, country_weight
         Feature parameters, see :class:`newsclf.features.Featurizer`.
@@ -162,7 +163,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                     f"task {task.name!r} has only {len(task.labels)} label(s) in the training corpus "
                     f"({', '.join(task.labels)}); a classifier needs at least two"
                 )
-        self.featurizer_ = Featurizer(**{p: getattr(self, p) for p in _FEATURE_PARAMS})
+        self.featurizer_ = Featurizer(**{p: getattr(self, p) for p in _FEATURE_PARAMS}, n_jobs=self.n_jobs)
         features = self.featurizer_.fit_transform(docs)
         indicators = {t.name: self._indicators(t, targets[t.name]) for t in self.tasks_}
 

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -61,10 +62,40 @@ class _Analysed:
             self.title_stems.append(title_stems)
             self.body_stems.append(body_stems)
 
+    @classmethod
+    def concat(cls, parts: Sequence[_Analysed]) -> _Analysed:
+        """One analysis of the documents of ``parts``, in order."""
+        whole = cls([], False, False)
+        for part in parts:
+            for name in cls.__slots__:
+                getattr(whole, name).extend(getattr(part, name))
+        return whole
+
     @property
     def countries(self) -> list[tuple[str, ...]]:
         """Distinct countries per document, in order of first mention (title first)."""
         return [tuple(dict.fromkeys(t + b)) for t, b in zip(self.title_countries, self.body_countries)]
+
+
+# Below this many documents a batch is analysed in this process: handing it to other processes
+# (pickling the documents and their tokens both ways) would cost more than it saves.
+_PARALLEL_MIN_DOCS = 1000
+
+
+def _analyse(docs: Sequence[Document], stop_words: bool, stemming: bool, n_jobs) -> _Analysed:
+    """Analyse ``docs``, in ``n_jobs`` processes (joblib semantics) when the batch is large.
+
+    The analysis of a document does not depend on the others, so the result is the same whatever
+    ``n_jobs`` is.
+    """
+    workers = min(effective_n_jobs(n_jobs), -(-len(docs) // _PARALLEL_MIN_DOCS))
+    if workers <= 1:
+        return _Analysed(docs, stop_words, stemming)
+    size = -(-len(docs) // workers)
+    parts = Parallel(n_jobs=workers)(
+        delayed(_Analysed)(docs[start : start + size], stop_words, stemming) for start in range(0, len(docs), size)
+    )
+    return _Analysed.concat(parts)
 
 
 class BatchInfo(NamedTuple):
@@ -89,36 +120,44 @@ def _char_ngrams(token: str, lo: int, hi: int) -> list[str]:
 
 
 def _count_matrix(title_seqs, body_seqs, title_weight: float, vocab: dict, grow: bool):
-    """Sparse matrix of title-weighted counts; ``vocab`` grows when ``grow`` is true."""
-    indptr, indices, values = [0], [], []
+    """Sparse matrix of title-weighted counts; ``vocab`` grows when ``grow`` is true.
+
+    Each occurrence becomes one entry (the title weight or 1) and scipy sums the repeats, which is
+    much faster than counting in Python.
+    """
+    get, setdefault = vocab.get, vocab.setdefault
+    indptr, ids, lengths = [0], [], []
     for title, body in zip(title_seqs, body_seqs):
-        row: dict[int, float] = {}
-        for seq, weight in ((title, title_weight), (body, 1.0)):
-            for term in seq:
-                j = vocab.get(term)
-                if j is None:
-                    if not grow:
-                        continue
-                    j = vocab[term] = len(vocab)
-                row[j] = row.get(j, 0.0) + weight
-        indices.extend(row)
-        values.extend(row.values())
-        indptr.append(len(indices))
-    shape = (len(indptr) - 1, len(vocab))
-    return sp.csr_matrix(
-        (np.asarray(values, dtype=_FLOAT), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=shape,
+        for seq in (title, body):
+            if grow:
+                found = [setdefault(term, len(vocab)) for term in seq]
+            else:
+                found = [j for j in map(get, seq) if j is not None]
+            ids.extend(found)
+            lengths.append(len(found))
+        indptr.append(len(ids))
+    data = np.repeat(np.tile(np.array([title_weight, 1.0], dtype=_FLOAT), len(indptr) - 1), lengths)
+    counts = sp.csr_matrix(
+        (data, np.asarray(ids, dtype=np.int64), np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(vocab))
     )
+    counts.sum_duplicates()
+    return counts
 
 
 def _select(counts: sp.csr_matrix, terms: list[str], min_df: int, max_features: int | None):
-    """Keep columns with df >= min_df, the ``max_features`` most frequent; return (kept terms, df, columns)."""
+    """Keep columns with df >= min_df, the ``max_features`` most frequent; return (kept terms, df, columns).
+
+    Among terms as frequent as the last one kept, the first in alphabetical order are kept, so the
+    choice is deterministic.
+    """
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     keep = np.flatnonzero(df >= min_df)
     if max_features is not None and len(keep) > max_features:
-        # Most frequent first; ties broken by the term itself so the choice is deterministic.
-        order = sorted(keep.tolist(), key=lambda j: (-df[j], terms[j]))
-        keep = np.asarray(order[:max_features])
+        kept_df = df[keep]
+        cut = np.partition(kept_df, len(keep) - max_features)[len(keep) - max_features]
+        above = keep[kept_df > cut]
+        tied = sorted(keep[kept_df == cut].tolist(), key=terms.__getitem__)[: max_features - len(above)]
+        keep = np.concatenate([above, np.asarray(tied, dtype=np.int64)])
     keep = np.asarray(sorted(keep.tolist(), key=terms.__getitem__), dtype=np.int64)
     return [terms[j] for j in keep], df[keep], keep
 
@@ -168,6 +207,11 @@ class Featurizer(TransformerMixin, BaseEstimator):
         (``k:VE``) and their regions (``r:latin_america``), title mentions weighted like title words,
         and the region of the country named last in the title (``z:latin_america``). Region
         features let the classifier place countries it never saw in training.
+    n_jobs : int or None
+        Processes that analyse documents (normalise, tokenise, guess the language, find countries,
+        stem) when fitting and, unless :meth:`transform_with_info` is given its own, transforming
+        batches of 1,000 documents or more; joblib semantics (``None``: one, ``-1``: all cores).
+        The features do not depend on it.
     """
 
     def __init__(
@@ -182,6 +226,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         stop_words=True,
         stemming=True,
         country_weight=1.0,
+        n_jobs=None,
     ):
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -193,6 +238,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         self.stop_words = stop_words
         self.stemming = stemming
         self.country_weight = country_weight
+        self.n_jobs = n_jobs
 
     # -- validation ---------------------------------------------------------------------------
     def _check_params(self):
@@ -231,7 +277,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         docs = list(docs)
         if not docs:
             raise ValueError("cannot fit features on an empty list of documents")
-        batch = _Analysed(docs, self.stop_words, self.stemming)
+        batch = _analyse(docs, self.stop_words, self.stemming, self.n_jobs)
         lo, hi = self.word_ngram_range
         vocab: dict[str, int] = {}
         counts = _count_matrix(
@@ -308,13 +354,16 @@ class Featurizer(TransformerMixin, BaseEstimator):
     def transform(self, docs):
         return self.transform_with_info(docs)[0]
 
-    def transform_with_info(self, docs) -> tuple[sp.csr_matrix, BatchInfo]:
-        """The feature matrix of ``docs`` and, per document, its language and the countries it names."""
+    def transform_with_info(self, docs, n_jobs=None) -> tuple[sp.csr_matrix, BatchInfo]:
+        """The feature matrix of ``docs`` and, per document, its language and the countries it names.
+
+        ``n_jobs`` (default: the ``n_jobs`` parameter) sets the processes that analyse the documents.
+        """
         check_is_fitted(self, "word_terms_")
         if not hasattr(self, "_word_index"):
             self._build_lookups()
         docs = list(docs)
-        batch = _Analysed(docs, self.stop_words, self.stemming)
+        batch = _analyse(docs, self.stop_words, self.stemming, self.n_jobs if n_jobs is None else n_jobs)
         lo, hi = self.word_ngram_range
         counts = _count_matrix(
             (_ngrams(s, lo, hi) for s in batch.title_stems),

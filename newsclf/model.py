@@ -116,6 +116,7 @@ class Model:
         thresholds: Mapping[str, float] | None = None,
         batch_size: int = 2000,
         max_chars: int | None = None,
+        n_jobs: int | None = None,
     ):
         """Predict every document of a list; returns a list of :class:`Prediction`, same order.
 
@@ -132,6 +133,9 @@ class Model:
             Documents featurised at once (bounds memory).
         max_chars : int, optional
             Characters read per document (default: ``self.max_chars``); longer ones are truncated.
+        n_jobs : int, optional
+            Processes that analyse the documents of each batch of 1,000 or more (joblib semantics:
+            ``-1`` is all cores); the predictions do not depend on it.
         """
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
             raise ValueError(f"k must be a positive integer or None (got {k!r})")
@@ -139,13 +143,13 @@ class Model:
         docs = as_documents(documents, self.max_chars if max_chars is None else max_chars)
         out: list[Prediction] = []
         for start in range(0, len(docs), batch_size):
-            out.extend(self._predict_batch(docs[start : start + batch_size], k, thresholds))
+            out.extend(self._predict_batch(docs[start : start + batch_size], k, thresholds, n_jobs))
         return out
 
-    def _predict_batch(self, docs, k, thresholds):
+    def _predict_batch(self, docs, k, thresholds, n_jobs=None):
         if not docs:
             return []
-        features, info = self.estimator.featurizer_.transform_with_info(docs)
+        features, info = self.estimator.featurizer_.transform_with_info(docs, n_jobs=n_jobs)
         proba = self.estimator.predict_proba_from_features(features)
         chosen = self.estimator.labels_from_proba(proba, thresholds)
         predictions = []

@@ -98,3 +98,27 @@ def test_country_block_names_countries_and_regions():
     country_part = X.toarray()[0][len(f.word_terms_):]
     assert np.linalg.norm(country_part) == pytest.approx(0.5)
     assert not X.toarray()[1][len(f.word_terms_):].any()
+
+
+def test_analysis_in_several_processes_gives_the_same_features(tiny_records):
+    # 1,200 documents: above the size from which a batch is shared among processes.
+    records = [tiny_records[i % len(tiny_records)] for i in range(1200)]
+    docs = as_documents([{"title": f"{r['title']} {i}", "body": r["body"]} for i, r in enumerate(records)])
+    serial = Featurizer(char_ngram_range=(3, 4))
+    X = serial.fit_transform(docs)
+    parallel = Featurizer(char_ngram_range=(3, 4), n_jobs=2)
+    Y = parallel.fit_transform(docs)
+    assert parallel.word_terms_ == serial.word_terms_ and parallel.char_terms_ == serial.char_terms_
+    assert abs(X - Y).max() == 0
+    Z, info = serial.transform_with_info(docs, n_jobs=2)
+    assert abs(X - Z).max() == 0
+    assert info == serial.transform_with_info(docs)[1]
+
+
+def test_max_features_breaks_frequency_ties_alphabetically():
+    docs = as_documents(["zeta alpha", "zeta beta", "gamma delta"])
+    f = Featurizer(char_ngram_range=None, country_weight=0, stop_words=False, stemming=False,
+                   word_ngram_range=(1, 1), max_word_features=3)  # fmt: skip
+    f.fit(docs)
+    # zeta (df 2) first, then the alphabetically first two of the df-1 words
+    assert f.word_terms_ == ["alpha", "beta", "zeta"]
