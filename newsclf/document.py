@@ -11,13 +11,22 @@ A list is required even for one document: a bare string passed where a list is e
 otherwise be read as a list of one-character documents, so it is a :class:`TypeError`.
 
 Very long texts are cut to ``max_chars`` characters (title first, then body) so that no input can
-make the work unbounded; the document's ``status`` then says ``"truncated"``. A document whose
-title and body hold no letters or digits has status ``"empty_text"``; it still gets a prediction.
+make the work unbounded; the document's ``status`` then says ``"truncated"``. Every document gets a
+prediction; its ``status`` says how far to trust it, the first that applies of:
+
+- ``"empty_text"``: title and body hold no letters or digits (empty, punctuation, emoji, invisible
+  characters), so the labels are the model's prior;
+- ``"unsupported_script"``: most of the letters are not in the Latin script (Arabic, Cyrillic,
+  Chinese, ...), which the supported languages (en, es, pt, fr) are written in: the model has
+  little to go on beyond names and numbers written in Latin letters;
+- ``"truncated"``: only the first ``max_chars`` characters were read;
+- ``"ok"``.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -25,6 +34,14 @@ __all__ = ["DEFAULT_MAX_CHARS", "Document", "as_document", "as_documents"]
 
 #: Characters of title plus body kept by default; longer documents are truncated.
 DEFAULT_MAX_CHARS = 20_000
+
+_LETTER = re.compile(r"[^\W\d_]")
+# A letter outside the Latin blocks (basic, Latin-1, extended A/B and additional, IPA, phonetic,
+# fullwidth and the fi/fl ligatures, which NFKC turns into Latin letters).
+_NON_LATIN_LETTER = re.compile(
+    "[^\\W\\d_A-Za-z\u00aa\u00ba\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f"
+    "\ua720-\ua7ff\uab30-\uab6f\ufb00-\ufb06\uff21-\uff3a\uff41-\uff5a]"
+)
 
 
 class Document(NamedTuple):
@@ -45,8 +62,23 @@ def _field(value, name: str, index: int) -> str:
     raise TypeError(f"document {index}: {name} must be str or None (got {type(value).__name__}: {value!r:.60})")
 
 
-def as_document(item, index: int = 0, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
-    """Turn one accepted input shape into a :class:`Document` (see the module docstring)."""
+def _check_max_chars(max_chars) -> None:
+    if max_chars is not None and (not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1):
+        raise ValueError(f"max_chars must be a positive integer or None (got {max_chars!r})")
+
+
+def _mostly_non_latin(text: str) -> bool:
+    if _NON_LATIN_LETTER.search(text) is None:  # the common case, one scan in C
+        return False
+    return 2 * len(_NON_LATIN_LETTER.findall(text)) > len(_LETTER.findall(text))
+
+
+def as_document(item, index: int = 0, max_chars: int | None = DEFAULT_MAX_CHARS) -> Document:
+    """Turn one accepted input shape into a :class:`Document` (see the module docstring).
+
+    ``max_chars`` (a positive integer, or ``None`` for no limit) bounds title plus body.
+    """
+    _check_max_chars(max_chars)
     if isinstance(item, Document):
         title, body = item.title, item.body
     elif isinstance(item, str):
@@ -69,11 +101,14 @@ def as_document(item, index: int = 0, max_chars: int = DEFAULT_MAX_CHARS) -> Doc
         status = "truncated"
     if not any(ch.isalnum() for ch in title) and not any(ch.isalnum() for ch in body):
         status = "empty_text"
+    elif _mostly_non_latin(f"{title}\n{body}" if body else title):
+        status = "unsupported_script"
     return Document(title, body, status)
 
 
-def as_documents(items: Iterable, max_chars: int = DEFAULT_MAX_CHARS) -> list[Document]:
+def as_documents(items: Iterable, max_chars: int | None = DEFAULT_MAX_CHARS) -> list[Document]:
     """Turn a list (or other non-string iterable) of documents into :class:`Document` objects."""
+    _check_max_chars(max_chars)
     if isinstance(items, (str, bytes, Mapping)):
         raise TypeError(
             f"documents must be a list of texts or records, not a single {type(items).__name__}; "

@@ -24,12 +24,14 @@ class NewsclfError(Exception):
 class CorpusError(NewsclfError):
     """A corpus file or one of its rows cannot be used.
 
-    ``path`` and ``line`` (1-based, of the row's first physical line) say where, when known.
+    ``path``, ``line`` (1-based, of the row's first physical line) and ``column`` (1-based, in
+    characters, for an error that has a precise place: an undecodable byte, an unclosed quote) say
+    where, when known; the message starts with ``path:line:column:``.
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None):
-        self.path, self.line, self.reason = path, line, message
-        where = ":".join(str(p) for p in (path, line) if p is not None)
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, column: int | None = None):
+        self.path, self.line, self.column, self.reason = path, line, column, message
+        where = ":".join(str(p) for p in (path, line, column if line is not None else None) if p is not None)
         super().__init__(f"{where}: {message}" if where else message)
 
 

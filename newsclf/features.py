@@ -39,6 +39,9 @@ __all__ = ["BatchInfo", "Featurizer"]
 
 _FLOAT = np.float64
 
+#: The longest word or character n-gram a model may ask for (a bound on work per document).
+MAX_NGRAM = 10
+
 
 class _Analysed:
     """Per-document analysis of a batch: language, country mentions, title/body tokens and stems."""
@@ -249,10 +252,12 @@ class Featurizer(TransformerMixin, BaseEstimator):
                 isinstance(value, (tuple, list))
                 and len(value) == 2
                 and all(isinstance(v, (int, np.integer)) for v in value)
-                and 1 <= value[0] <= value[1]
+                and 1 <= value[0] <= value[1] <= MAX_NGRAM
             )
             if not ok:
-                raise ValueError(f"{name} must be a pair (lo, hi) of integers with 1 <= lo <= hi (got {value!r})")
+                raise ValueError(
+                    f"{name} must be a pair (lo, hi) of integers with 1 <= lo <= hi <= {MAX_NGRAM} (got {value!r})"
+                )
 
         check_range("word_ngram_range", self.word_ngram_range, False)
         check_range("char_ngram_range", self.char_ngram_range, True)

@@ -10,10 +10,15 @@ A saved model is a directory of five files::
 
 Loading never executes code from the directory: JSON is parsed as data, and every ``.npy`` member of
 ``weights.npz`` has its header read and checked (numeric dtype, expected name and shape, bounded
-size) before its data is read with ``allow_pickle=False``. Before any of that, each file's size and
-sha256 are checked against ``checksums.json``, whose own bytes must be exactly its canonical form,
-so a changed byte anywhere is refused. Every failure raises :class:`ModelFormatError` saying what is
-wrong.
+size) before its data is read with ``allow_pickle=False``. Before any of that, each file must be a
+regular file inside the directory (no symlink, no other name) of bounded size, and its sha256 must
+match ``checksums.json``, whose own bytes must be exactly its canonical form, so a changed byte
+anywhere, a truncated file or a file swapped in from another model is refused. Every failure raises
+:class:`ModelFormatError` saying what is wrong.
+
+Saving is atomic: the files are written and synced in a temporary sibling directory that is then
+renamed into place; if anything fails, the temporary directory is removed and a model that was
+there before is left (or put back) in place.
 
 Nothing in a saved model is tied to a scikit-learn or numpy version: the arrays and vocabularies
 are all a model needs to predict, so a model saved under one version predicts identically under
@@ -31,6 +36,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +50,9 @@ FORMAT_VERSION = 1
 MODEL_FILES = ("model.json", "vocabulary.json", "weights.npz", "card.json")
 CHECKSUMS = "checksums.json"
 _MAX_JSON_BYTES = 256 * 2**20
+_MAX_CHECKSUMS_BYTES = 64 * 2**10
 _MAX_ARRAY_BYTES = 2 * 2**30
+_MAX_NPZ_BYTES = 4 * 2**30
 _NUMERIC_KINDS = "fiub"
 
 
@@ -91,7 +99,12 @@ def write_model_dir(path, config: dict, vocabulary: dict, arrays: dict[str, np.n
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
             os.replace(path, old / "model")
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                os.replace(old / "model", path)  # put the previous model back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
@@ -101,13 +114,25 @@ def write_model_dir(path, config: dict, vocabulary: dict, arrays: dict[str, np.n
     return path
 
 
+def _parse_json(raw: bytes):
+    """JSON data from bytes; ``ValueError`` for anything that is not plain, reasonable JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _read_json(path: Path, name: str):
     size = path.stat().st_size
     if size > _MAX_JSON_BYTES:
         raise ModelFormatError(f"{name} is {size} bytes, more than a model file may hold")
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _parse_json(path.read_bytes())
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise ModelFormatError(f"{name} is not valid JSON: {exc}") from None
 
 
@@ -122,10 +147,13 @@ def _file_in(root: Path, name: str) -> Path:
 
 def _verify(root: Path) -> None:
     sums_path = _file_in(root, CHECKSUMS)
-    raw = sums_path.read_bytes()[: _MAX_JSON_BYTES + 1]
+    with open(sums_path, "rb") as f:
+        raw = f.read(_MAX_CHECKSUMS_BYTES + 1)
+    if len(raw) > _MAX_CHECKSUMS_BYTES:
+        raise ModelFormatError(f"{root}: {CHECKSUMS} is larger than a checksum file can be")
     try:
-        sums = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        sums = _parse_json(raw)
+    except ValueError:
         raise ModelFormatError(f"{root}: {CHECKSUMS} is damaged (not valid JSON)") from None
     if not isinstance(sums, dict) or sums.get("format") != "newsclf-checksums" or not isinstance(sums.get("sha256"), dict):
         raise ModelFormatError(f"{root}: {CHECKSUMS} is not a newsclf checksum file")
@@ -140,47 +168,68 @@ def _verify(root: Path) -> None:
         raise ModelFormatError(f"{root}: {CHECKSUMS} lists {sorted(listed)}, expected {sorted(MODEL_FILES)}")
     files = {name: _file_in(root, name) for name in MODEL_FILES}  # all present before any hashing
     for name, path in files.items():
+        limit = _MAX_NPZ_BYTES if name.endswith(".npz") else _MAX_JSON_BYTES
+        if path.stat().st_size > limit:
+            raise ModelFormatError(f"{root}: {name} is {path.stat().st_size} bytes, more than a model file may hold")
+    for name, path in files.items():
         actual = _sha256(path)
         if actual != listed[name]:
             raise ModelFormatError(f"{root}: {name} does not match its checksum (the file is damaged or was edited)")
 
 
+# What a damaged or hostile zip archive can raise while it is read: a bad CRC or header, an
+# unsupported or encrypted compression method (NotImplementedError, RuntimeError), cut-short data.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError, zlib.error)
+
+
 def _read_arrays(path: Path, expected: dict[str, tuple]) -> dict[str, np.ndarray]:
     """Read exactly the ``expected`` arrays ({name: shape}) from an npz, checking headers first."""
-    arrays = {}
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except _ZIP_ERRORS:
         raise ModelFormatError("weights.npz is not a valid npz archive") from None
-    with archive:
-        members = {info.filename: info for info in archive.infolist()}
-        wanted = {f"{name}.npy" for name in expected}
-        if set(members) != wanted:
-            extra, missing = sorted(set(members) - wanted), sorted(wanted - set(members))
-            raise ModelFormatError(f"weights.npz holds unexpected arrays {extra} or lacks {missing}")
-        for name, shape in expected.items():
-            info = members[f"{name}.npy"]
-            with archive.open(info) as f:
-                try:
-                    version = np.lib.format.read_magic(f)
-                    reader = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-                    if version not in reader:
-                        raise ValueError(f"unsupported npy version {version}")
-                    header_shape, fortran, dtype = reader[version](f)
-                except ValueError as exc:
-                    raise ModelFormatError(f"weights.npz: array {name!r} has a bad header: {exc}") from None
-                if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject:
-                    raise ModelFormatError(f"weights.npz: array {name!r} has dtype {dtype}, not a plain number type (refused)")
-                if tuple(header_shape) != tuple(shape):
-                    raise ModelFormatError(f"weights.npz: array {name!r} has shape {header_shape}, expected {tuple(shape)}")
-                nbytes = int(np.prod(header_shape, dtype=np.float64)) * dtype.itemsize
-                if nbytes > _MAX_ARRAY_BYTES or info.file_size > _MAX_ARRAY_BYTES:
-                    raise ModelFormatError(f"weights.npz: array {name!r} would need {nbytes} bytes (refused)")
-            with archive.open(info) as f:
-                try:
-                    arrays[name] = np.lib.format.read_array(f, allow_pickle=False)
-                except (ValueError, EOFError, OSError) as exc:
-                    raise ModelFormatError(f"weights.npz: array {name!r} cannot be read: {exc}") from None
+    try:
+        with archive:
+            return _read_members(archive, expected)
+    except ModelFormatError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise ModelFormatError(f"weights.npz is damaged: {exc}") from None
+
+
+def _read_members(archive: zipfile.ZipFile, expected: dict[str, tuple]) -> dict[str, np.ndarray]:
+    """The ``expected`` arrays of an open npz archive, each header checked before its data is read."""
+    arrays = {}
+    if len(archive.infolist()) != len({info.filename for info in archive.infolist()}):
+        raise ModelFormatError("weights.npz holds two members with the same name")
+    members = {info.filename: info for info in archive.infolist()}
+    wanted = {f"{name}.npy" for name in expected}
+    if set(members) != wanted:
+        extra, missing = sorted(set(members) - wanted), sorted(wanted - set(members))
+        raise ModelFormatError(f"weights.npz holds unexpected arrays {extra} or lacks {missing}")
+    for name, shape in expected.items():
+        info = members[f"{name}.npy"]
+        with archive.open(info) as f:
+            try:
+                version = np.lib.format.read_magic(f)
+                reader = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+                if version not in reader:
+                    raise ValueError(f"unsupported npy version {version}")
+                header_shape, fortran, dtype = reader[version](f)
+            except ValueError as exc:
+                raise ModelFormatError(f"weights.npz: array {name!r} has a bad header: {exc}") from None
+            if dtype.kind not in _NUMERIC_KINDS or dtype.hasobject:
+                raise ModelFormatError(f"weights.npz: array {name!r} has dtype {dtype}, not a plain number type (refused)")
+            if tuple(header_shape) != tuple(shape):
+                raise ModelFormatError(f"weights.npz: array {name!r} has shape {header_shape}, expected {tuple(shape)}")
+            nbytes = int(np.prod(header_shape, dtype=np.float64)) * dtype.itemsize
+            if nbytes > _MAX_ARRAY_BYTES or info.file_size > _MAX_ARRAY_BYTES:
+                raise ModelFormatError(f"weights.npz: array {name!r} would need {nbytes} bytes (refused)")
+        with archive.open(info) as f:
+            try:
+                arrays[name] = np.lib.format.read_array(f, allow_pickle=False)
+            except (ValueError, EOFError, OSError) as exc:
+                raise ModelFormatError(f"weights.npz: array {name!r} cannot be read: {exc}") from None
     return arrays
 
 
@@ -198,7 +247,7 @@ def read_model_dir(path, expected_shapes) -> tuple[dict, dict, dict[str, np.ndar
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise ModelFormatError(f"{root}: model.json is not a newsclf model")
     version = config.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ModelFormatError(f"{root}: model.json has no valid format_version")
     if version > FORMAT_VERSION:
         raise ModelFormatError(

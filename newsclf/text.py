@@ -6,10 +6,15 @@ hidden state and two runs give the same features. The pipeline for one document 
     normalize  ->  detect_language  ->  tokenize  ->  drop stop words  ->  stem
 
 ``normalize`` applies Unicode NFKC, folds case and maps typographic apostrophes, hyphens and
-invisible characters to plain forms. ``tokenize`` splits the normalised text into words, numbers
-and dotted acronyms ("EE.UU.", "U.S."), splits French/Portuguese elisions ("l'armée" -> "l",
-"armée"), drops the English possessive ("Russia's" -> "russia") and splits hyphenated compounds
-into their parts; punctuation such as ¿ ¡ « » never ends up inside a token.
+invisible characters to plain forms. It keeps at most :data:`MAX_COMBINING_RUN` combining marks
+in a row (as Unicode's stream-safe text format does): NFKC sorts each run of marks with an
+insertion sort, so a run of thousands of stacked marks ("Zalgo" text) would take quadratic time.
+``tokenize`` splits the normalised text into words, numbers and dotted acronyms ("EE.UU.",
+"U.S."), splits French/Portuguese elisions ("l'armée" -> "l", "armée"), drops the English
+possessive ("Russia's" -> "russia") and splits hyphenated compounds into their parts; punctuation
+such as ¿ ¡ « » never ends up inside a token. A token is at most :data:`MAX_TOKEN_CHARS`
+characters (longer runs of letters, e.g. unspaced scripts or junk, are cut), which bounds the work
+and cache memory per token whatever the input.
 
 ``detect_language`` scores each supported language by the function words of the document (a word
 shared by several languages counts for each a share inversely proportional to how many use it) and
@@ -34,6 +39,8 @@ from nltk.stem.snowball import SnowballStemmer
 __all__ = [
     "LANGUAGES",
     "LANGUAGE_SAMPLE_CHARS",
+    "MAX_COMBINING_RUN",
+    "MAX_TOKEN_CHARS",
     "Analysis",
     "analyze",
     "detect_language",
@@ -63,24 +70,70 @@ _TOKEN_RE = re.compile(
     r"|\d+(?:[.,:]\d+)*%?"
     r"|[^\W\d_]+(?:['-][^\W\d_]+)*"
 )
+#: Longest token kept (longer ones are cut); the longest real words in the project's corpora are
+#: under 80 characters.
+MAX_TOKEN_CHARS = 100
+
 _ELISIONS = frozenset(
     "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu".split()  # French, and d' in Portuguese
 )
 
 
+#: Combining marks kept in a row (the limit of Unicode's stream-safe text format, UAX #15).
+MAX_COMBINING_RUN = 30
+
+
+@lru_cache(maxsize=None)
+def _combining_runs() -> tuple[re.Pattern, re.Pattern]:
+    """Patterns matching more than MAX_COMBINING_RUN characters that normalise to combining marks.
+
+    Built on first use (about 30 ms): every code point with a non-zero canonical combining class,
+    or whose decomposition starts with one (none exist above U+1FFFF). The first pattern knows only
+    the marks below U+10000, which the regex engine tests in constant time; the second knows all,
+    for the rare text with characters above U+FFFF.
+    """
+    marks = [
+        code
+        for code in range(0x20000)
+        if unicodedata.combining(chr(code))
+        or (unicodedata.decomposition(chr(code)) and unicodedata.combining(unicodedata.normalize("NFKD", chr(code))[0]))
+    ]
+
+    def pattern(codes: list[int]) -> re.Pattern:
+        ranges, start = [], codes[0]
+        for prev, code in zip(codes, codes[1:] + [None]):
+            if code != prev + 1:
+                ranges.append(re.escape(chr(start)) + ("" if prev == start else "-" + re.escape(chr(prev))))
+                start = code
+        charset = f"[{''.join(ranges)}]"
+        return re.compile(f"({charset}{{{MAX_COMBINING_RUN}}}){charset}+")
+
+    return pattern([c for c in marks if c < 0x10000]), pattern(marks)
+
+
+def _cut_combining_runs(text: str) -> str:
+    if text.isascii():  # constant time in CPython
+        return text
+    basic, every = _combining_runs()
+    return (every if max(text) > "\uffff" else basic).sub(r"\1", text)
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in NFKC form, case-folded, with plain apostrophes and hyphens.
 
-    Idempotent: ``normalize(normalize(s)) == normalize(s)`` for every string.
+    Idempotent: ``normalize(normalize(s)) == normalize(s)`` for every string. Time is linear in
+    the length of ``text``: runs of more than :data:`MAX_COMBINING_RUN` combining marks are cut.
 
     >>> normalize("L’ARMÉE ﬁnal")
     "l'armée final"
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str (got {type(text).__name__})")
+    text = _cut_combining_runs(text)  # before NFKC, whose mark sorting is quadratic in a run's length
     folded = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
     # Case folding can produce sequences that NFKC composes again; one more pass settles them.
-    return unicodedata.normalize("NFKC", folded).translate(_TRANSLATE)
+    # NFKC can also lengthen a run of marks (one character may decompose into several): cut again.
+    return _cut_combining_runs(unicodedata.normalize("NFKC", folded).translate(_TRANSLATE))
 
 
 def tokenize(normalized: str) -> list[str]:
@@ -90,6 +143,8 @@ def tokenize(normalized: str) -> list[str]:
     ['qué', 'dijo', 'ee.uu', 'de', 'l', 'armée', 'russia', '2,4%', 'ruso', 'venezolana']
     """
     found = _TOKEN_RE.findall(normalized)
+    if found and max(map(len, found)) > MAX_TOKEN_CHARS:
+        found = [t[:MAX_TOKEN_CHARS].rstrip("'-") for t in found]  # a cut must not leave a dangling joiner
     if "." not in normalized and "'" not in normalized and "-" not in normalized:
         return found  # nothing to trim or split: the common case for headlines
     tokens: list[str] = []
