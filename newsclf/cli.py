@@ -7,7 +7,9 @@ parameter value) becomes one line ``newsclf: error: ...`` on stderr and exit cod
     newsclf predict [--model DIR] [--json] [-k N] [--threshold LABEL=P] [TEXT...]   (or lines on stdin)
     newsclf score INPUT -o OUTPUT [--model DIR] [-j N] [--resume] [options]
     newsclf evaluate MODEL_DIR TEST... [--by COLUMN] [--json] [--report DIR] [--threshold LABEL=P]
-    newsclf info MODEL_DIR [--json]
+    newsclf info MODEL_DIR [--json] [--top-terms N]
+    newsclf explain [TEXT] [--body TEXT | --body-file FILE] [--model DIR] [--json] [--top N] [--html FILE]
+    newsclf tune CORPUS... -o MODEL_DIR [--task ...] [--grid JSON|FILE] [--cv K] [--group-column COL] [-j N]
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-rows", type=int, default=2000, help="rows scored at once (default: 2000)")
     p.add_argument("--max-chars", type=int, help="characters read per row; longer rows are truncated")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
+    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold (repeatable)")
     p.add_argument(
         "--dask-scheduler", metavar="ADDRESS",
         help="score the files matching INPUT (a glob) on a Dask cluster (tcp://HOST:8786, or 'local' for this "
@@ -137,6 +140,53 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="print a model's card", description="Print a model's card.")
     p.add_argument("model", nargs="?", help="model directory (default: the bundled model)")
     p.add_argument("--json", action="store_true", help="print the whole card as JSON")
+    p.add_argument("--top-terms", type=int, metavar="N", help="also list the N strongest positive and negative features of every label")
+
+    p = sub.add_parser(
+        "explain", help="show which words pushed each predicted label up or down",
+        description="Explain a prediction: for each predicted label, the words of the text that pushed its decision "
+        "up and down, with their exact contributions (they add up, with the intercept, to the decision value).",
+    )  # fmt: skip
+    p.add_argument("text", nargs="?", default="", help="the headline, or a whole text (default: none; give a body)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--body", default="", help="the article's body")
+    g.add_argument("--body-file", metavar="FILE", help="read the body from FILE (UTF-8; - for stdin)")
+    p.add_argument("-m", "--model", help="model directory (default: the bundled model)")
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="words shown per direction (default: 10)")
+    p.add_argument("--html", metavar="FILE", help="also write an HTML page with the words highlighted in the text")
+    p.add_argument("--label", action="append", metavar="LABEL", help="explain LABEL even if it is not predicted (repeatable)")
+    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
+
+    p = sub.add_parser(
+        "tune", help="choose parameters by cross-validation and train the best model",
+        description="Cross-validated search over regularisation, n-gram ranges, character features, title weight and "
+        "class weighting (coarse then fine, see newsclf.tune); writes the best model, whose card records the search.",
+    )  # fmt: skip
+    p.add_argument("corpus", nargs="+", help="corpus file(s)")
+    p.add_argument("-o", "--output", required=True, help="directory to write the best model to")
+    p.add_argument(
+        "--task", action="append", metavar="NAME:KIND[:EMPTY]",
+        help="a task to learn, e.g. topic:multi:other or region:single (repeatable; default: the newsclf taxonomy)",
+    )  # fmt: skip
+    _add_reading_options(p)
+    p.add_argument("--strict", action="store_true", help="stop at the first bad row instead of skipping it")
+    g = p.add_argument_group("search")
+    g.add_argument(
+        "--grid", metavar="JSON|FILE",
+        help='values to try, as JSON or a JSON file, e.g. \'{"C": [0.1, 1], "char_ngram_range": [null, [2, 5]]}\' '
+        "(default: newsclf.tune.DEFAULT_GRID)",
+    )  # fmt: skip
+    g.add_argument("--cv", type=int, default=3, help="folds of the search (default: 3)")
+    g.add_argument("--group-column", metavar="COL", help="keep rows with the same value in COL in the same fold")
+    g.add_argument("--scoring", metavar="TASK[:METRIC]", help="optimise one task's score (default: the mean over tasks of accuracy / micro-F1)")
+    g.add_argument("--keep", type=int, default=1, help="feature configurations refined with every C and class weight (default: 1; 0: all)")
+    g.add_argument("--fixed", action="append", default=[], metavar="NAME=JSON", help="fix a model parameter, e.g. min_df=2 or cv=3 (repeatable)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    g.add_argument("-j", "--jobs", type=int, default=None, help="processes (default: 1; -1: all cores)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -212,6 +262,8 @@ def _cmd_score(args) -> int:
     if args.dask_scheduler:
         from .cluster import score_files_dask
 
+        if args.threshold:
+            raise ValueError("--threshold cannot be used with --dask-scheduler (Dask workers use the learned thresholds)")
         scheduler = None if args.dask_scheduler == "local" else args.dask_scheduler
         written = score_files_dask(
             args.input, args.output, args.model, scheduler=scheduler, delimiter=args.delimiter, encoding=args.encoding,
@@ -225,7 +277,7 @@ def _cmd_score(args) -> int:
         args.input, args.output, args.model, fmt=args.input_format, out_fmt=args.format, delimiter=args.delimiter,
         title_column=args.title_column, body_column=args.body_column, text_column=args.text_column,
         encoding=args.encoding, all_scores=args.all_scores, chunk_rows=args.chunk_rows, n_jobs=args.jobs,
-        max_chars=args.max_chars, resume=args.resume,
+        max_chars=args.max_chars, resume=args.resume, thresholds=dict(args.threshold),
         progress=args.progress or (not args.quiet and sys.stderr.isatty()),
     )  # fmt: skip
     print(summary, file=sys.stderr)
@@ -262,8 +314,12 @@ def _cmd_info(args) -> int:
 
     model = load(args.model)
     card = model.card
+    if args.top_terms is not None:
+        from .explain import top_terms
+
+        terms = top_terms(model, args.top_terms)
     if args.json:
-        print(json.dumps(card, indent=2, ensure_ascii=False))
+        print(json.dumps(card if args.top_terms is None else {**card, "top_terms": terms}, indent=2, ensure_ascii=False))
         return 0
     print(repr(model))
     print(f"newsclf {card.get('newsclf_version')}, created {card.get('created')}")
@@ -276,6 +332,90 @@ def _cmd_info(args) -> int:
         if task.name in card.get("thresholds", {}):
             print("  thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in card["thresholds"][task.name].items()))
     _print_scores(card, sys.stdout)
+    if args.top_terms is not None:
+        from .explain import format_top_terms
+
+        print(f"\nstrongest features per label (weights; stems are shown as stems):\n{format_top_terms(terms)}")
+    return 0
+
+
+def _cmd_explain(args) -> int:
+    from .model import load
+
+    body = args.body
+    if args.body_file:
+        if args.body_file == "-":
+            body = sys.stdin.read()
+        else:
+            try:
+                with open(args.body_file, encoding="utf-8") as f:
+                    body = f.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read --body-file {args.body_file}: {exc}") from None
+    if not args.text.strip() and not body.strip():
+        raise ValueError("nothing to explain: give a TEXT, --body or --body-file")
+    model = load(args.model)
+    result = model.explain(
+        {"title": args.text, "body": body}, labels=args.label, top=args.top, thresholds=dict(args.threshold)
+    )
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.format())
+    if args.html:
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(result.to_html())
+        except OSError as exc:
+            raise ValueError(f"cannot write --html {args.html}: {exc}") from None
+        print(f"explanation written to {args.html}", file=sys.stderr)
+    return 0
+
+
+def _json_option(text: str, option: str):
+    """``text`` as JSON, or the JSON in the file it names."""
+    import os
+
+    try:
+        if os.path.isfile(text):
+            with open(text, encoding="utf-8") as f:
+                return json.load(f)
+        return json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{option} must be JSON or a JSON file ({exc})") from None
+
+
+def _cmd_tune(args) -> int:
+    from .tune import tune
+
+    fixed = {}
+    for item in args.fixed:
+        name, value = _split_mapping(item, "--fixed")
+        try:
+            fixed[name] = json.loads(value)
+        except json.JSONDecodeError:
+            fixed[name] = value  # a bare word, e.g. class_weight=balanced
+    for name in ("word_ngram_range", "char_ngram_range"):
+        if isinstance(fixed.get(name), list):
+            fixed[name] = tuple(fixed[name])
+    model, result = tune(
+        args.corpus, args.task, grid=_json_option(args.grid, "--grid") if args.grid else None, cv=args.cv,
+        group_column=args.group_column, scoring=args.scoring, keep=args.keep or None, params=fixed, n_jobs=args.jobs,
+        progress=args.progress or (not args.quiet and sys.stderr.isatty()), random_state=args.seed,
+        title_column=args.title_column, body_column=args.body_column, text_column=args.text_column,
+        label_columns=dict(_split_mapping(i, "--label-column") for i in args.label_column), delimiter=args.delimiter,
+        encoding=args.encoding, strict=args.strict,
+    )  # fmt: skip
+    path = model.save(args.output)
+    print(result.format())
+    corpus = model.card["corpus"]
+    seconds = result.seconds
+    print(
+        f"searched {len(result.candidates)} candidates in {seconds['search']:.0f} s; trained on {corpus['kept']} of "
+        f"{corpus['rows']} rows in {seconds['final_model']:.0f} s; model written to {path}",
+        file=sys.stderr,
+    )
+    _print_scores(model.card)
     return 0
 
 
@@ -284,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="newsclf: %(message)s")
-    handlers = {"train": _cmd_train, "predict": _cmd_predict, "score": _cmd_score, "evaluate": _cmd_evaluate, "info": _cmd_info}
+    handlers = {"train": _cmd_train, "predict": _cmd_predict, "score": _cmd_score, "evaluate": _cmd_evaluate, "info": _cmd_info, "explain": _cmd_explain, "tune": _cmd_tune}
     handler = handlers[args.command]
     try:
         return handler(args)
@@ -296,3 +436,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # e.g. an output directory that does not exist or cannot be written
+        print(f"newsclf: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
+        return 2

@@ -31,7 +31,7 @@ from importlib import resources
 
 from .text import normalize, tokenize
 
-__all__ = ["find_countries", "gazetteer", "mentions", "region_of", "regions"]
+__all__ = ["find_countries", "gazetteer", "mention_spans", "mentions", "region_of", "regions"]
 
 _MAX_TERM_TOKENS = 5
 
@@ -112,8 +112,11 @@ def _starts() -> dict[str, int]:
     return longest
 
 
-def mentions(tokens: list[str]) -> list[str]:
-    """ISO codes of every country mention in normalised ``tokens``, in order, repeats kept."""
+def mention_spans(tokens: list[str]) -> list[tuple[str, int, int]]:
+    """``(code, first, last)`` of every country mention in normalised ``tokens`` (token indices, inclusive).
+
+    Mentions are found left to right, the longest term first, and do not overlap.
+    """
     starts = _starts()
     # Most tokens are ASCII, which folding leaves as they are: one look-up is enough for them.
     candidates = [
@@ -122,7 +125,7 @@ def mentions(tokens: list[str]) -> list[str]:
     if not candidates:
         return []
     table = gazetteer()
-    found: list[str] = []
+    found: list[tuple[str, int, int]] = []
     end = 0  # tokens before ``end`` belong to a mention already found
     for i in candidates:
         if i < end:
@@ -132,10 +135,15 @@ def mentions(tokens: list[str]) -> list[str]:
         for n in range(len(folded), 0, -1):
             code = table.get(tuple(folded[:n]))
             if code is not None:
-                found.append(code)
+                found.append((code, i, i + n - 1))
                 end = i + n
                 break
     return found
+
+
+def mentions(tokens: list[str]) -> list[str]:
+    """ISO codes of every country mention in normalised ``tokens``, in order, repeats kept."""
+    return [code for code, _, _ in mention_spans(tokens)]
 
 
 def find_countries(text: str) -> tuple[str, ...]:

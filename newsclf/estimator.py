@@ -152,10 +152,35 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         """Fit features and every task's classifiers on documents ``X`` and labels ``y``."""
         self._check_params()
         docs = as_documents(X)
+        targets = self._prepare_targets(y, len(docs))
+        self.featurizer_ = Featurizer(**{p: getattr(self, p) for p in _FEATURE_PARAMS}, n_jobs=self.n_jobs)
+        return self._fit_classifiers(self.featurizer_.fit_transform(docs), targets)
+
+    def fit_from_features(self, features: sp.csr_matrix, y, featurizer: Featurizer):
+        """Fit every task's classifiers on ``features``, built for the training documents by ``featurizer``.
+
+        The same model as :meth:`fit` on those documents, without building their features again:
+        a hyperparameter search (:mod:`newsclf.tune`) builds each fold's features once and fits
+        every ``C`` and ``class_weight`` on them. ``featurizer`` must be fitted, with this
+        estimator's feature parameters.
+        """
+        self._check_params()
+        check_is_fitted(featurizer, "word_terms_")
+        differ = [p for p in _FEATURE_PARAMS if getattr(featurizer, p) != getattr(self, p)]
+        if differ:
+            raise ValueError(f"featurizer parameter(s) {', '.join(differ)} differ from this estimator's")
+        if not sp.issparse(features) or features.shape[1] != featurizer.n_features_:
+            raise ValueError(f"features must be the sparse matrix of featurizer's {featurizer.n_features_} columns")
+        targets = self._prepare_targets(y, features.shape[0])
+        self.featurizer_ = featurizer
+        return self._fit_classifiers(sp.csr_matrix(features), targets)
+
+    def _prepare_targets(self, y, n: int) -> dict[str, list[tuple[str, ...]]]:
+        """Parsed labels of ``n`` documents per task; settles ``tasks_`` and checks there is enough to learn."""
         tasks = parse_tasks(self.tasks)
-        targets = self._targets(tasks, y, len(docs))
-        if len(docs) < 4:
-            raise CorpusError(f"too few documents to train: {len(docs)} (need at least 4)")
+        targets = self._targets(tasks, y, n)
+        if n < 4:
+            raise CorpusError(f"too few documents to train: {n} (need at least 4)")
         self.tasks_ = tuple(task.resolve(targets[task.name]) for task in tasks)
         for task in self.tasks_:
             if len(task.scored_labels) < (1 if task.is_multi else 2):
@@ -163,13 +188,15 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
                     f"task {task.name!r} has only {len(task.labels)} label(s) in the training corpus "
                     f"({', '.join(task.labels)}); a classifier needs at least two"
                 )
-        self.featurizer_ = Featurizer(**{p: getattr(self, p) for p in _FEATURE_PARAMS}, n_jobs=self.n_jobs)
-        features = self.featurizer_.fit_transform(docs)
+        return targets
+
+    def _fit_classifiers(self, features: sp.csr_matrix, targets: dict[str, list[tuple[str, ...]]]):
+        n = features.shape[0]
         indicators = {t.name: self._indicators(t, targets[t.name]) for t in self.tasks_}
 
-        folds = min(self.cv, len(docs) // 2)
+        folds = min(self.cv, n // 2)
         splitter = KFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        splits = list(splitter.split(np.zeros(len(docs))))
+        splits = list(splitter.split(np.zeros(n)))
         jobs = [
             (fold, task.name, j)
             for fold in range(folds + 1)
@@ -192,7 +219,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         oof = {}
         for task in self.tasks_:
             labels = range(len(task.scored_labels))
-            decision = np.zeros((len(docs), len(labels)))
+            decision = np.zeros((n, len(labels)))
             for fold, (_, test) in enumerate(splits):
                 w = np.stack([weights[fold, task.name, j][0] for j in labels])
                 b = np.array([weights[fold, task.name, j][1] for j in labels], dtype=np.float32)

@@ -19,17 +19,17 @@ import json
 import logging
 import os
 import platform
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from . import persist
-from .corpus import CorpusReport, check_records, read_corpus
+from .corpus import CorpusReport, gather_records
 from .document import DEFAULT_MAX_CHARS, as_document, as_documents
-from .errors import CorpusError, LabelError, ModelFormatError
+from .errors import LabelError, ModelFormatError
 from .estimator import _FEATURE_PARAMS, NewsClassifier
 from .features import Featurizer
 from .schema import Task, parse_tasks
@@ -176,6 +176,18 @@ class Model:
         doc = as_document({"title": title, "body": body})
         return self.predict([doc], **kwargs)[0]
 
+    def explain(self, documents_or_text, *, tasks=None, labels=None, top: int = 10, thresholds=None):
+        """Why each predicted label was predicted: the words that pushed its decision up and down.
+
+        One document (a string, a ``{"title", "body"}`` mapping or a ``(title, body)`` pair) gives
+        one :class:`~newsclf.explain.DocumentExplanation`; a list gives a list of them. Each label's
+        contributions plus its intercept equal its decision value. See :func:`newsclf.explain.explain`
+        for ``tasks``, ``labels`` (explain these even if not predicted), ``top`` and ``thresholds``.
+        """
+        from .explain import explain
+
+        return explain(self, documents_or_text, tasks=tasks, labels=labels, top=top, thresholds=thresholds)
+
     # -- saving -------------------------------------------------------------------------------
     def save(self, path) -> Path:
         """Write the model to directory ``path`` (see :mod:`newsclf.persist`); returns the path."""
@@ -240,7 +252,24 @@ def _restore(config: dict, vocabulary: dict, arrays: dict) -> NewsClassifier:
     est.calibration_ = {name: {k: np.asarray(v, dtype=np.float64) for k, v in cal.items()} for name, cal in config["calibration"].items()}
     est.thresholds_ = {name: np.asarray(v, dtype=np.float64) for name, v in config["thresholds"].items()}
     est.n_features_in_ = config["n_features"]
+    est._check_params()
+    feat._check_params()
+    _check_calibration(est)
     return est
+
+
+def _check_calibration(est: NewsClassifier) -> None:
+    """Every task has the calibration (and, multi-label, the thresholds) its labels need."""
+    for task in est.tasks_:
+        cal = est.calibration_[task.name]
+        n = len(task.scored_labels)
+        expected = {"a": n, "b": n} if task.is_multi else {"t": 1}
+        if {k: v.shape for k, v in cal.items()} != {k: (m,) for k, m in expected.items()}:
+            raise ValueError(f"calibration of task {task.name!r} does not match its {n} labels")
+        if task.is_multi and est.thresholds_[task.name].shape != (n,):
+            raise ValueError(f"thresholds of task {task.name!r} do not match its {n} labels")
+        if not all(np.isfinite(v).all() for v in cal.values()):
+            raise ValueError(f"calibration of task {task.name!r} is not finite")
 
 
 _DEFAULT_MODEL: Model | None = None
@@ -317,26 +346,10 @@ def train(
     unknown = set(params) - set(NewsClassifier().get_params()) - {"tasks"}
     if unknown:
         raise TypeError(f"unknown training parameter(s): {', '.join(sorted(unknown))}")
-    report = CorpusReport()
-    if isinstance(corpus, (str, os.PathLike)) or (
-        isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, (str, os.PathLike)) for c in corpus)
-    ):
-        paths = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [os.fspath(c) for c in corpus]
-        records = list(
-            read_corpus(
-                paths, parsed, title_column=title_column, body_column=body_column, text_column=text_column,
-                label_columns=dict(label_columns or {}), delimiter=delimiter, encoding=encoding, strict=strict,
-                report=report,
-            )
-        )
-        sources = paths
-    elif isinstance(corpus, Iterable) and not isinstance(corpus, (str, bytes, Mapping)):
-        records = list(check_records(corpus, parsed, strict=strict, report=report))
-        sources = ["<records>"]
-    else:
-        raise TypeError(f"corpus must be a path, a list of paths or an iterable of records (got {type(corpus).__name__})")
-    if not records:
-        raise CorpusError(f"no usable rows in the corpus ({report.rows} read; skipped: {dict(report.skipped) or 'none'})")
+    records, report, sources = gather_records(
+        corpus, parsed, strict=strict, title_column=title_column, body_column=body_column, text_column=text_column,
+        label_columns=dict(label_columns or {}), delimiter=delimiter, encoding=encoding,
+    )  # fmt: skip
     estimator = NewsClassifier(tasks=parsed if tasks is not None else None, **params)
     estimator.fit(
         [{"title": r["title"], "body": r["body"]} for r in records],

@@ -7,7 +7,8 @@ and writes every input row back unchanged followed by the prediction columns:
 - ``pred_<task>_score``: the probability of each predicted label, joined by ``|``;
 - ``score_<task>_<label>``: every label's probability (with ``all_scores``);
 - ``pred_countries``: ISO codes of the countries the text names, joined by ``|``;
-- ``newsclf_status``: ``ok``, ``empty_text``, ``truncated``, or what was wrong with the row
+- ``newsclf_status``: ``ok``, ``empty_text``, ``unsupported_script``, ``truncated`` (see
+  :mod:`newsclf.document`), or what was wrong with the row
   (``ragged``: a CSV row with the wrong number of fields — short rows are padded, extra fields kept
   in the last column; ``bad_json``: a JSONL line that is not an object, kept under ``_raw``).
 
@@ -29,12 +30,14 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .corpus import Table
+from .document import _check_max_chars
 from .errors import CorpusError
 
 __all__ = ["ScoreSummary", "score_dataframe", "score_file", "score_records"]
@@ -42,6 +45,9 @@ __all__ = ["ScoreSummary", "score_dataframe", "score_file", "score_records"]
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 2000
+# Characters written as JSON escapes rather than raw: a lone surrogate (from a JSON escape in the
+# input) cannot be written as UTF-8, and U+0085, U+2028 and U+2029 are line breaks to many readers.
+_ESCAPE = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
 _WORKER_MODELS: dict = {}
 
 
@@ -78,15 +84,16 @@ def _prediction_columns(model, all_scores: bool) -> list[str]:
     return columns + ["pred_countries", "newsclf_status"]
 
 
-def _predict_chunk(source, docs: list[tuple[str, str, str]], all_scores: bool, max_chars: int | None):
+def _predict_chunk(source, docs: list[tuple[str, str, str]], all_scores: bool, max_chars: int | None, thresholds=None):
     """Prediction cells (strings, in :func:`_prediction_columns` order) for ``(title, body, status)`` triples.
 
     ``source`` is a Model, a model directory, or ``None`` for the bundled model (loaded once per process).
+    ``thresholds`` (``{label: probability}``) overrides learned multi-label thresholds.
     """
     from .model import Model
 
     model = source if isinstance(source, Model) else _load_model(source)
-    preds = model.predict([(title, body) for title, body, _ in docs], max_chars=max_chars)
+    preds = model.predict([(title, body) for title, body, _ in docs], max_chars=max_chars, thresholds=thresholds)
     out = []
     for (_, _, status), pred in zip(docs, preds):
         cells = []
@@ -169,9 +176,9 @@ def _chunks(iterable, size: int) -> Iterator[list]:
 class _Writer:
     """Formats output rows as CSV/TSV or JSONL text."""
 
-    def __init__(self, fmt: str, delimiter: str, header: list[str] | None, pred_columns: list[str]):
+    def __init__(self, fmt: str, delimiter: str, header: list[str] | None, pred_columns: list[str], raw_header: list[str] | None = None):
         self.fmt, self.delimiter, self.pred_columns = fmt, delimiter, pred_columns
-        self.header = header
+        self.header, self.raw_header = header, raw_header or header  # the output repeats the header as written
         if header is not None:
             clash = sorted(set(header) & set(pred_columns))
             if clash:
@@ -179,13 +186,27 @@ class _Writer:
 
     def _csv(self, rows) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n").writerows(rows)
+        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n")
+        quote_all = None
+        for row in rows:
+            # The csv module quotes a cell holding the line terminator ("\n") but not a bare "\r",
+            # which readers take for a line end: a row with one is written with every cell quoted.
+            if any("\r" in cell for cell in row):
+                quote_all = quote_all or csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+                quote_all.writerow(row)
+            else:
+                writer.writerow(row)
         return buffer.getvalue()
 
     def head(self) -> str:
         if self.fmt == "jsonl":
             return ""
-        return self._csv([[*(self.header or []), *self.pred_columns]])
+        row = [*(self.raw_header or []), *self.pred_columns]
+        if row[0].startswith("\ufeff"):  # unquoted at the start of the file, it would read as a byte-order mark
+            buffer = io.StringIO()
+            csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(row)
+            return buffer.getvalue()
+        return self._csv([row])
 
     def body(self, inputs: list, preds: list[list[str]]) -> str:
         if self.fmt == "jsonl":
@@ -193,7 +214,10 @@ class _Writer:
             for record, cells in zip(inputs, preds):
                 if not isinstance(record, dict):
                     record = dict(zip(self.header, record))
-                lines.append(json.dumps({**record, **dict(zip(self.pred_columns, cells))}, ensure_ascii=False) + "\n")
+                line = json.dumps({**record, **dict(zip(self.pred_columns, cells))}, ensure_ascii=False)
+                if _ESCAPE.search(line):
+                    line = json.dumps({**record, **dict(zip(self.pred_columns, cells))})
+                lines.append(line + "\n")
             return "".join(lines)
         return self._csv([[*record, *cells] for record, cells in zip(inputs, preds)])
 
@@ -226,11 +250,13 @@ def score_file(
     max_chars: int | None = None,
     resume: bool = False,
     progress: bool = False,
+    thresholds: dict | None = None,
 ) -> ScoreSummary:
     """Score ``input_path`` into ``output_path`` (``"-"`` for stdin/stdout); see the module docstring.
 
     ``model`` is a :class:`~newsclf.model.Model`, a model directory, or ``None`` for the bundled
     model. ``n_jobs`` worker processes score chunks (``None`` or 1: in this process; -1: all cores).
+    ``thresholds`` (``{label: probability}``) overrides learned multi-label thresholds.
     """
     from .model import Model, load
 
@@ -238,7 +264,9 @@ def score_file(
         raise ValueError(f"chunk_rows must be a positive integer (got {chunk_rows!r})")
     if resume and "-" in (input_path, output_path):
         raise ValueError("resume needs an input file and an output file, not stdin or stdout")
+    _check_max_chars(max_chars)  # before anything is written
     loaded = model if isinstance(model, Model) else load(model)
+    thresholds = loaded._check_thresholds(thresholds)  # a bad label or value fails before any row is read
     # What workers get: a directory (or None for the bundled model) loads once per worker.
     source = loaded if isinstance(model, Model) else (None if model is None else os.fspath(model))
     pred_columns = _prediction_columns(loaded, all_scores)
@@ -250,11 +278,11 @@ def score_file(
         if table.header is None and out_fmt != "jsonl":
             raise CorpusError("JSONL input can only be written as JSONL (use --format jsonl)", input_path)
         out_delimiter = "\t" if out_fmt == "tsv" else (table.delimiter if table.fmt == "csv" else ",")
-        writer = _Writer(out_fmt, out_delimiter, table.header, pred_columns)
+        writer = _Writer(out_fmt, out_delimiter, table.header, pred_columns, table.raw_header)
         columns = _Columns(title_column, body_column, text_column)
         summary = ScoreSummary(output=output_path)
         options = {"all_scores": all_scores, "chunk_rows": chunk_rows, "fmt": out_fmt, "max_chars": max_chars,
-                   "columns": [title_column, body_column, text_column], "model": loaded.card.get("corpus", {}).get("sha256")}  # fmt: skip
+                   "columns": [title_column, body_column, text_column], "model": loaded.card.get("corpus", {}).get("sha256"), "thresholds": thresholds}  # fmt: skip
         to_stdout = output_path == "-"
         partial = output_path + ".partial"
         skip = 0
@@ -283,9 +311,9 @@ def score_file(
                 next(rows, None)
             chunks = _chunks(rows, chunk_rows)
             if n_jobs in (None, 1):
-                results = ((chunk, _predict_chunk(loaded, [c[1:] for c in chunk], all_scores, max_chars)) for chunk in chunks)
+                results = ((chunk, _predict_chunk(loaded, [c[1:] for c in chunk], all_scores, max_chars, thresholds)) for chunk in chunks)
             else:
-                results = _parallel(chunks, source, all_scores, max_chars, n_jobs)
+                results = _parallel(chunks, source, all_scores, max_chars, n_jobs, thresholds)
             for chunk, preds in results:
                 out.write(writer.body([c[0] for c in chunk], preds))
                 summary.rows += len(chunk)
@@ -311,7 +339,7 @@ def score_file(
     return summary
 
 
-def _parallel(chunks, source, all_scores: bool, max_chars, n_jobs: int):
+def _parallel(chunks, source, all_scores: bool, max_chars, n_jobs: int, thresholds=None):
     """Score chunks in worker processes, yielding ``(chunk, predictions)`` in input order."""
     from joblib import Parallel, delayed
 
@@ -320,7 +348,7 @@ def _parallel(chunks, source, all_scores: bool, max_chars, n_jobs: int):
     def jobs():
         for chunk in chunks:
             sent.append(chunk)
-            yield delayed(_predict_chunk)(source, [c[1:] for c in chunk], all_scores, max_chars)
+            yield delayed(_predict_chunk)(source, [c[1:] for c in chunk], all_scores, max_chars, thresholds)
 
     for preds in Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(jobs()):
         yield sent.popleft(), preds
@@ -351,8 +379,12 @@ def _write_state(output: str, state: dict) -> None:
 
 
 def score_records(records: Iterable, model=None, *, all_scores: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                  title_column: str = "title", body_column: str | None = "body", text_column: str | None = None) -> Iterator[dict]:  # fmt: skip
-    """Yield each input mapping extended with the prediction columns, in order, one per input."""
+                  title_column: str = "title", body_column: str | None = "body", text_column: str | None = None,
+                  max_chars: int | None = None) -> Iterator[dict]:  # fmt: skip
+    """Yield each input mapping extended with the prediction columns, in order, one per input.
+
+    ``max_chars`` is as in :func:`score_file` (default: the model's ``max_chars``).
+    """
     from .model import Model
 
     loaded = model if isinstance(model, Model) else _load_model(None if model is None else os.fspath(model))
@@ -364,7 +396,7 @@ def score_records(records: Iterable, model=None, *, all_scores: bool = False, ch
             if not isinstance(row, dict):
                 raise TypeError(f"each record must be a dict (got {type(row).__name__})")
             docs.append((*columns.from_mapping(row), "ok"))
-        for row, cells in zip(chunk, _predict_chunk(loaded, docs, all_scores, None)):
+        for row, cells in zip(chunk, _predict_chunk(loaded, docs, all_scores, max_chars)):
             yield {**row, **dict(zip(pred_columns, cells))}
 
 
