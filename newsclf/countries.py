@@ -131,7 +131,7 @@ def mention_spans(tokens: list[str]) -> list[tuple[str, int, int]]:
         if i < end:
             continue
         longest = starts.get(tokens[i]) or starts[_fold_token(tokens[i])]
-        folded = [_fold_token(t) for t in tokens[i : i + longest]]
+        folded = [t if t.isascii() else _fold_token(t) for t in tokens[i : i + longest]]  # ASCII folds to itself
         for n in range(len(folded), 0, -1):
             code = table.get(tuple(folded[:n]))
             if code is not None:

@@ -177,11 +177,13 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, sublinear: bool) -> sp.csr_ma
         data = counts.data
         big = data >= 1.0
         data[big] = 1.0 + np.log(data[big])
-    counts = counts @ sp.diags(idf, format="csr") if counts.shape[1] else counts
-    counts = sp.csr_matrix(counts)
+    # Scaling the stored values in place is what multiplying by diagonal matrices computes (one
+    # product per value, the same order), without building a features x features matrix per call.
+    counts.data *= idf[counts.indices]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+    counts.data *= np.repeat(1.0 / norms, np.diff(counts.indptr))
+    return counts
 
 
 class Featurizer(TransformerMixin, BaseEstimator):
