@@ -227,11 +227,19 @@ def subsample(corpus: Corpus, n_train: int, n_test: int, seed: int = SEED) -> Co
 
 
 def write_split(corpus: Corpus, directory: Path) -> dict:
-    """Write ``train.jsonl``, ``test.jsonl`` and ``corpus.json`` into ``directory``; returns the description."""
+    """Write ``train.jsonl``, ``test.jsonl`` and ``corpus.json`` into ``directory``; returns the description.
+
+    The training documents are written in a seeded random order (:data:`SEED`): the source files
+    list 20 Newsgroups by newsgroup, and online learners (fastText, Vowpal Wabbit) that read a
+    training set sorted by label forget the first labels (20 Newsgroups accuracy drops to ~20%).
+    Every system gets the same order.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    for split in ("train", "test"):
+    train = list(corpus.train)
+    random.Random(SEED).shuffle(train)
+    for split, docs in (("train", train), ("test", corpus.test)):
         with open(directory / f"{split}.jsonl", "w", encoding="utf-8") as f:
-            for doc in getattr(corpus, split):
+            for doc in docs:
                 f.write(json.dumps(doc, ensure_ascii=False) + "\n")
     info = {"name": corpus.name, **corpus.describe(), "labels": corpus.labels}
     (directory / "corpus.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
