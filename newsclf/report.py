@@ -63,6 +63,8 @@ def _matrix_figure(plt, task, table: dict):
 
 
 def _reliability_figure(plt, task, calibration: dict):
+    from matplotlib.ticker import NullFormatter
+
     bins = calibration["bins"]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.2, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     top.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect calibration")
@@ -79,6 +81,7 @@ def _reliability_figure(plt, task, calibration: dict):
     top.legend(loc="upper left", fontsize=8)
     bottom.bar(centres, [b["count"] for b in bins], width=width * 0.9, color="#8c8c8c")
     bottom.set_yscale("log")
+    bottom.yaxis.set_minor_formatter(NullFormatter())  # decades only: minor labels overlap
     bottom.set_ylabel("count")
     bottom.set_xlabel("predicted probability" if task.is_multi else "confidence of the top label")
     return fig
