@@ -47,6 +47,11 @@ def _threshold(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected LABEL=PROBABILITY (got {text!r})") from None
 
 
+def _add_threshold_option(p) -> None:
+    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P",
+                   help="override a multi-label threshold (repeatable)")  # fmt: skip
+
+
 def _add_reading_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading the corpus")
     g.add_argument("--title-column", default="title", help="column holding the headline (default: title)")
@@ -93,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-m", "--model", help="model directory (default: the bundled model)")
     p.add_argument("--json", action="store_true", help="print one JSON object per text")
     p.add_argument("-k", type=int, help="at most K labels per task")
-    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
+    _add_threshold_option(p)
 
     p = sub.add_parser(
         "score", help="label every row of a CSV/TSV/JSONL file",
@@ -115,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-rows", type=int, default=2000, help="rows scored at once (default: 2000)")
     p.add_argument("--max-chars", type=int, help="characters read per row; longer rows are truncated")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
-    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold (repeatable)")
+    _add_threshold_option(p)
     p.add_argument(
         "--dask-scheduler", metavar="ADDRESS",
         help="score the files matching INPUT (a glob) on a Dask cluster (tcp://HOST:8786, or 'local' for this "
@@ -134,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         "--report", metavar="DIR",
         help="also write an HTML page with a confusion matrix and a reliability diagram per task (needs newsclf[plot])",
     )  # fmt: skip
-    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
+    _add_threshold_option(p)
     _add_reading_options(p)
 
     p = sub.add_parser("info", help="print a model's card", description="Print a model's card.")
@@ -156,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, metavar="N", help="words shown per direction (default: 10)")
     p.add_argument("--html", metavar="FILE", help="also write an HTML page with the words highlighted in the text")
     p.add_argument("--label", action="append", metavar="LABEL", help="explain LABEL even if it is not predicted (repeatable)")
-    p.add_argument("--threshold", type=_threshold, action="append", default=[], metavar="LABEL=P", help="override a multi-label threshold")
+    _add_threshold_option(p)
 
     p = sub.add_parser(
         "tune", help="choose parameters by cross-validation and train the best model",
