@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("model parameters")
     g.add_argument("--C", type=float, default=0.5, help="inverse regularisation strength (default: 0.5)")
     g.add_argument("--class-weight", choices=["balanced", "none"], default="none", help="weigh rare labels up")
-    g.add_argument("--cv", type=int, default=5, help="folds for calibration and thresholds (default: 5)")
+    g.add_argument("--cv", type=int, default=3, help="folds for calibration and thresholds (default: 3)")
     g.add_argument("--title-weight", type=float, default=2.0, help="weight of title words (default: 2)")
     g.add_argument("--word-ngrams", type=_pair, default=(1, 2), metavar="LO,HI", help="word n-gram range (default: 1,2)")
     g.add_argument("--char-ngrams", type=_char_range, default=(2, 5), metavar="LO,HI|none", help="character n-gram range (default: 2,5)")

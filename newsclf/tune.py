@@ -78,7 +78,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from .corpus import gather_records
 from .document import as_documents
 from .errors import CorpusError
-from .estimator import _FEATURE_PARAMS, NewsClassifier, _fit_binary
+from .estimator import _FEATURE_PARAMS, NewsClassifier, _fit_one_of
 from .evaluate import task_scores
 from .features import Featurizer
 from .model import Model, train
@@ -408,10 +408,9 @@ def _predict_single(tasks, X_train, y_train, X_test, C, class_weight, random_sta
             raise CorpusError(
                 f"a training fold has only one label for task {task.name!r} ({labels[0]}); use fewer folds"
             )
-        truth = np.array([row[task.name][0] for row in y_train])
-        fitted = [_fit_binary(X_train, None, truth == label, C, class_weight, random_state) for label in labels]
-        coef = np.stack([w for w, _ in fitted])
-        intercept = np.array([b for _, b in fitted], dtype=np.float32)
+        index = {label: k for k, label in enumerate(labels)}
+        truth = np.array([index[row[task.name][0]] for row in y_train])
+        coef, intercept = _fit_one_of(X_train, None, truth, len(labels), C, class_weight, random_state)
         decision = NewsClassifier._decide(X_test, coef, intercept)
         per_task[task.name] = [(labels[k],) for k in decision.argmax(axis=1)]
     return [{name: rows[i] for name, rows in per_task.items()} for i in range(X_test.shape[0])]

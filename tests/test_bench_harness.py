@@ -66,6 +66,22 @@ def test_run_newsclf_and_sklearn(tmp_path):
     assert not any((tmp_path / "work" / "models").iterdir())  # models are removed after each run
 
 
+def test_lanes_run_measurements_side_by_side(tmp_path):
+    """Two lanes, two runs of two systems: every run is kept, in run order, and nothing is left behind."""
+    serial, _ = _run(tmp_path / "serial", "newsclf,sklearn-svm")
+    results, table = _run(tmp_path / "lanes", "newsclf,sklearn-svm", "--lanes", "2", "--runs", "2")
+    assert results["settings"]["lanes"] == 2
+    rows = {r["system"]: r for r in results["results"]}
+    assert sorted(rows) == ["newsclf", "sklearn-svm"]
+    for system, row in rows.items():
+        assert [run["run"] for run in row["runs"]] == [1, 2], row.get("error")
+        # The same split and deterministic systems: lanes change the timings, never the scores.
+        alone = next(r for r in serial["results"] if r["system"] == system)["median"]
+        assert row["median"]["micro_f1"] == alone["micro_f1"]
+    work = tmp_path / "lanes" / "work"
+    assert not any((work / "models").iterdir()) and not any((work / "scratch").iterdir())
+
+
 def _in_process(bench, tmp_path: Path, names: list[str]) -> None:
     """Train, reload and predict each system on the tiny single-label corpus in this process."""
     corpus = bench["corpora"].load_jsonl(TINY, "region")

@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 
 from newsclf import NewsClassifier
 from newsclf.errors import CorpusError, LabelError
+from newsclf.estimator import _fit_binary, _fit_one_of
 
 
 def _xy(records):
@@ -88,3 +90,35 @@ def test_balanced_class_weight_trains(tiny_records):
     X, y = _xy(tiny_records)
     est = NewsClassifier(cv=3, class_weight="balanced", char_ngram_range=None).fit(X, y)
     assert est.predict(X[:1])[0]["region"][0] in est.tasks_[1].labels
+
+
+def _separable(n_labels, n_docs=60, n_features=40, seed=0):
+    rng = np.random.default_rng(seed)
+    target = rng.integers(0, n_labels, n_docs)
+    X = rng.random((n_docs, n_features)) * (rng.random((n_docs, n_features)) < 0.2)
+    X[np.arange(n_docs), target] += 1.0  # one telling column per label
+    return sp.csr_matrix(X), target
+
+
+@pytest.mark.parametrize("n_labels", [2, 3, 5])
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_one_liblinear_call_solves_each_label_problem(n_labels, class_weight):
+    X, target = _separable(n_labels)
+    coef, intercept = _fit_one_of(X, None, target, n_labels, 0.5, class_weight, 0)
+    for j in range(n_labels):
+        w, b = _fit_binary(X, None, target == j, 0.5, class_weight, 0)
+        np.testing.assert_allclose(coef[j], w, atol=2e-3)
+        assert intercept[j] == pytest.approx(b, abs=2e-3)
+    assert coef.dtype == np.float32 and intercept.dtype == np.float32
+
+
+def test_labels_missing_from_the_rows_are_never_chosen():
+    X, target = _separable(4)
+    rows = np.flatnonzero(target != 2)
+    coef, intercept = _fit_one_of(X, rows, target, 4, 0.5, None, 0)
+    assert not coef[2].any() and intercept[2] == -1.0
+    decision = X @ coef.T + intercept
+    assert (decision.argmax(axis=1) != 2).all()
+    only = np.flatnonzero(target == 1)
+    coef, intercept = _fit_one_of(X, only, target, 4, 0.5, None, 0)
+    assert not coef.any() and list(intercept) == [-1.0, 1.0, -1.0, -1.0]

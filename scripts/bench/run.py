@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import corpora
@@ -87,23 +88,25 @@ def run_worker(args: list[str], timeout: float) -> tuple[dict | None, float, str
 def measure(system: str, corpus: str, info: dict, run: int, args, workdir: Path) -> dict:
     """One run of one system on one corpus: train and predict workers, then the scores."""
     corpus_dir = workdir / "corpora" / corpus
-    model_dir = workdir / "models" / f"{corpus}--{system}"
+    key = f"{corpus}--{system}--{run}"  # every path of a measurement is its own: lanes run side by side
+    model_dir = workdir / "models" / key
     common = ["--system", system, "--corpus-dir", str(corpus_dir), "--model-dir", str(model_dir), "--threads", str(args.threads)]
     result: dict = {"run": run}
     trained, wall_train, error = run_worker(
-        [*common, "--phase", "train", "--scratch", str(workdir / "scratch" / system), "--out", str(workdir / "out" / "train.json")],
+        [*common, "--phase", "train", "--scratch", str(workdir / "scratch" / key), "--out", str(workdir / "out" / f"{key}--train.json")],
         args.timeout,
     )  # fmt: skip
     if trained is None:
         return {**result, "error": f"train: {error}"}
-    predictions = workdir / "out" / f"{corpus}--{system}--{run}.jsonl"
+    predictions = workdir / "out" / f"{key}.jsonl"
     predicted, wall_predict, error = run_worker(
         [*common, "--phase", "predict", "--latency-docs", str(args.latency_docs), "--predictions", str(predictions),
-         "--out", str(workdir / "out" / "predict.json")],
+         "--out", str(workdir / "out" / f"{key}--predict.json")],
         args.timeout,
     )  # fmt: skip
     if not args.keep_models:
         shutil.rmtree(model_dir, ignore_errors=True)
+        shutil.rmtree(workdir / "scratch" / key, ignore_errors=True)
     if predicted is None:
         return {**result, "error": f"predict: {error}"}
     with open(corpus_dir / "test.jsonl", encoding="utf-8") as f:
@@ -154,6 +157,10 @@ def main(argv=None) -> int:
     parser.add_argument("--runs-for", action="append", default=[], metavar="SYSTEM=N", help="fewer runs for one system")
     parser.add_argument("--quick", action="store_true", help=f"subsample each corpus to {QUICK_TRAIN} train / {QUICK_TEST} test documents")
     parser.add_argument("--threads", type=int, default=1, help="threads/processes a system may use (default 1, see docs/benchmarks.md)")
+    parser.add_argument(
+        "--lanes", type=int, default=1,
+        help="measurements run side by side, each system still on --threads (default 1; see docs/benchmarks.md)",
+    )  # fmt: skip
     parser.add_argument("--latency-docs", type=int, default=300, help="test documents predicted one at a time (default 300)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one worker may take (default 1800)")
     parser.add_argument("--workdir", type=Path, help="splits, models and scratch files (default: a new temporary folder)")
@@ -161,8 +168,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="write the full results here")
     parser.add_argument("--markdown", default="-", help="write the table here ('-': stdout, the default)")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.threads < 1 or args.latency_docs < 0:
-        parser.error("--runs and --threads must be >= 1 and --latency-docs >= 0")
+    if args.runs < 1 or args.threads < 1 or args.lanes < 1 or args.latency_docs < 0:
+        parser.error("--runs, --threads and --lanes must be >= 1 and --latency-docs >= 0")
     corpus_names = [c.strip() for c in args.corpora.split(",") if c.strip()]
     unknown = [c for c in corpus_names if c not in corpora.CORPORA]
     if unknown:
@@ -192,7 +199,7 @@ def main(argv=None) -> int:
         "machine": report.machine(),
         "versions": report.versions(),
         "settings": {
-            "runs": args.runs, "runs_for": runs_for, "threads": args.threads, "quick": args.quick,
+            "runs": args.runs, "runs_for": runs_for, "threads": args.threads, "lanes": args.lanes, "quick": args.quick,
             "latency_docs": args.latency_docs, "quick_sizes": [QUICK_TRAIN, QUICK_TEST] if args.quick else None,
         },  # fmt: skip
         "systems": {name: systems.get(name, args.threads).describe() for name in chosen},
@@ -203,14 +210,24 @@ def main(argv=None) -> int:
         results["corpora"] = {name: {k: v for k, v in info.items() if k != "labels"} for name, info in described.items()}
         runs: dict[tuple[str, str], list[dict]] = {(c, s): [] for c in described for s in chosen}
         # Runs are the outer loop, so a disturbance of the machine spreads over systems, not one system's runs.
-        for run in range(1, args.runs + 1):
-            for corpus, info in described.items():
-                for system in chosen:
-                    if run > runs_for.get(system, args.runs):
-                        continue
-                    r = measure(system, corpus, info, run, args, workdir)
-                    _progress(corpus, system, run, r)
-                    runs[(corpus, system)].append(r)
+        order = [
+            (run, corpus, system)
+            for run in range(1, args.runs + 1)
+            for corpus in described
+            for system in chosen
+            if run <= runs_for.get(system, args.runs)
+        ]
+
+        def one(task):
+            run, corpus, system = task
+            r = measure(system, corpus, described[corpus], run, args, workdir)
+            _progress(corpus, system, run, r)
+            return task, r
+
+        # Each lane runs one measurement (two worker processes, one after the other) at a time.
+        with ThreadPoolExecutor(max_workers=args.lanes) as pool:
+            for (run, corpus, system), r in pool.map(one, order):
+                runs[(corpus, system)].append(r)
     finally:
         if temporary is not None:
             temporary.cleanup()
