@@ -65,7 +65,7 @@ def _fit_one_of(X, rows, target: np.ndarray, n_labels: int, C: float, class_weig
 
     ``target`` holds each document's label index. Without class weights, the binary problems are
     solved in one liblinear call, which converts ``X`` to its own format once instead of once per
-    label (on R52, 52 labels, that conversion was 40% of the training time); each problem is the
+    label (on R52, 52 labels, those conversions were 43% of the fitting time); each problem is the
     one :func:`_fit_binary` solves, and the weights agree with it to the solver's tolerance.
     liblinear's own class weights would weigh only each problem's positives, so with
     ``class_weight="balanced"`` the labels are fitted one by one.
@@ -242,9 +242,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         def job(fold, name, j):
             rows = None if fold == folds else splits[fold][0]
             if j is None:
-                target = targets_of[name]
                 return delayed(_fit_one_of)(
-                    features, rows, target, indicators[name].shape[1], self.C, self.class_weight, self.random_state
+                    features, rows, targets_of[name], indicators[name].shape[1], self.C, self.class_weight,
+                    self.random_state,
                 )
             return delayed(_fit_binary)(features, rows, targets_of[name][:, j], self.C, self.class_weight, self.random_state)
 
