@@ -65,8 +65,9 @@ def _fit_one_of(X, rows, target: np.ndarray, n_labels: int, C: float, class_weig
 
     ``target`` holds each document's label index. Without class weights, the binary problems are
     solved in one liblinear call, which converts ``X`` to its own format once instead of once per
-    label (on R52, 52 labels, those conversions were 43% of the fitting time); each problem is the
-    one :func:`_fit_binary` solves, and the weights agree with it to the solver's tolerance.
+    label (for R52's 52 labels, 45% of the fitting time; ``scripts/bench/training_choices.py``).
+    Each problem is the one :func:`_fit_binary` solves, and the weights agree with it to the
+    solver's tolerance.
     liblinear's own class weights would weigh only each problem's positives, so with
     ``class_weight="balanced"`` the labels are fitted one by one.
     """
