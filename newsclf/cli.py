@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--cv", type=int, default=3, help="folds for calibration and thresholds (default: 3)")
     g.add_argument("--title-weight", type=float, default=2.0, help="weight of title words (default: 2)")
     g.add_argument("--word-ngrams", type=_pair, default=(1, 2), metavar="LO,HI", help="word n-gram range (default: 1,2)")
-    g.add_argument("--char-ngrams", type=_char_range, default=(2, 5), metavar="LO,HI|none", help="character n-gram range (default: 2,5)")
+    g.add_argument("--char-ngrams", type=_char_range, default=(3, 5), metavar="LO,HI|none", help="character n-gram range (default: 3,5)")
     g.add_argument("--min-df", type=int, default=1, help="minimum document frequency of a term (default: 1)")
     g.add_argument("--max-word-features", type=int, default=200_000, help="word vocabulary bound")
     g.add_argument("--max-char-features", type=int, default=200_000, help="character vocabulary bound")

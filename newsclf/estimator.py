@@ -45,7 +45,7 @@ _FEATURE_PARAMS = (
 )  # fmt: skip
 
 
-def _fit_binary(X, rows, target: np.ndarray, C: float, class_weight, random_state: int):
+def _fit_binary(X, rows, target: np.ndarray, C: float, class_weight, random_state: int, tol: float):
     """Weights and intercept of one binary linear SVM on ``rows`` of ``X`` (``None``: all rows).
 
     A label with a single outcome among the rows gets zero weights and a constant decision.
@@ -55,12 +55,12 @@ def _fit_binary(X, rows, target: np.ndarray, C: float, class_weight, random_stat
     n_pos = int(target.sum())
     if n_pos == 0 or n_pos == len(target):
         return np.zeros(X.shape[1], dtype=np.float32), np.float32(1.0 if n_pos else -1.0)
-    svm = LinearSVC(C=C, class_weight=class_weight, random_state=random_state, dual=True, max_iter=5000)
+    svm = LinearSVC(C=C, class_weight=class_weight, random_state=random_state, dual=True, max_iter=5000, tol=tol)
     svm.fit(X, target)
     return svm.coef_[0].astype(np.float32), np.float32(svm.intercept_[0])
 
 
-def _fit_one_of(X, rows, target: np.ndarray, n_labels: int, C: float, class_weight, random_state: int):
+def _fit_one_of(X, rows, target: np.ndarray, n_labels: int, C: float, class_weight, random_state: int, tol: float):
     """Weights (labels x features) and intercepts of the one-vs-rest SVMs of a single-label task.
 
     ``target`` holds each document's label index. Without class weights, the binary problems are
@@ -72,7 +72,7 @@ def _fit_one_of(X, rows, target: np.ndarray, n_labels: int, C: float, class_weig
     ``class_weight="balanced"`` the labels are fitted one by one.
     """
     if class_weight is not None:
-        fitted = [_fit_binary(X, rows, target == j, C, class_weight, random_state) for j in range(n_labels)]
+        fitted = [_fit_binary(X, rows, target == j, C, class_weight, random_state, tol) for j in range(n_labels)]
         return np.stack([w for w, _ in fitted]), np.array([b for _, b in fitted], dtype=np.float32)
     if rows is not None:
         X, target = X[rows], target[rows]
@@ -82,7 +82,7 @@ def _fit_one_of(X, rows, target: np.ndarray, n_labels: int, C: float, class_weig
     if len(present) == 1:
         intercept[present[0]] = 1.0
         return coef, intercept
-    svm = LinearSVC(C=C, random_state=random_state, dual=True, max_iter=5000)
+    svm = LinearSVC(C=C, random_state=random_state, dual=True, max_iter=5000, tol=tol)
     svm.fit(X, target)
     if len(present) == 2:  # liblinear solves one problem; the other label's is its mirror image
         coef[present[1]], intercept[present[1]] = svm.coef_[0], svm.intercept_[0]
@@ -107,6 +107,12 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         Folds for out-of-fold calibration, thresholds and the cross-validated scores (>= 2).
     random_state : int
         Seed for the folds and the solver: equal seeds give equal models.
+    tol : float
+        Stopping tolerance of the solver (liblinear's dual coordinate descent stops when the
+        largest violation of its optimality conditions is below ``tol``). 0.1 is liblinear's own
+        default for this solver; scikit-learn's ``LinearSVC`` uses 1e-4, which took 1.3-1.6 times
+        as long on the benchmark corpora for the same validation accuracy
+        (``python scripts/bench/training_choices.py tolerance``).
     n_jobs : int or None
         Processes for analysing the training documents and for training the per-label
         classifiers (joblib semantics; ``None`` is one). The model does not depend on it.
@@ -122,9 +128,10 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         cv=3,
         random_state=0,
+        tol=0.1,
         n_jobs=None,
         word_ngram_range=(1, 2),
-        char_ngram_range=(2, 5),
+        char_ngram_range=(3, 5),
         title_weight=2.0,
         sublinear_tf=True,
         min_df=1,
@@ -139,6 +146,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.cv = cv
         self.random_state = random_state
+        self.tol = tol
         self.n_jobs = n_jobs
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -157,6 +165,8 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"C must be a positive number (got {self.C!r})")
         if self.class_weight not in (None, "balanced"):
             raise ValueError(f"class_weight must be 'balanced' or None (got {self.class_weight!r})")
+        if not isinstance(self.tol, (int, float)) or not self.tol > 0:
+            raise ValueError(f"tol must be a positive number (got {self.tol!r})")
         if not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
             raise ValueError(f"cv must be an integer >= 2 (got {self.cv!r})")
 
@@ -245,9 +255,11 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
             if j is None:
                 return delayed(_fit_one_of)(
                     features, rows, targets_of[name], indicators[name].shape[1], self.C, self.class_weight,
-                    self.random_state,
+                    self.random_state, self.tol,
                 )
-            return delayed(_fit_binary)(features, rows, targets_of[name][:, j], self.C, self.class_weight, self.random_state)
+            return delayed(_fit_binary)(
+                features, rows, targets_of[name][:, j], self.C, self.class_weight, self.random_state, self.tol
+            )
 
         # Processes, not threads: liblinear seeds a process-wide C random generator, so two fits
         # sharing a process at once would make the result depend on scheduling.

@@ -39,10 +39,11 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from .chargrams import char_ngrams
 from .countries import mention_spans, region_of
 from .document import Document, as_document, as_documents
 from .errors import LabelError
-from .features import Featurizer, _char_ngrams
+from .features import Featurizer
 from .text import detect_language, filter_and_stem, normalize, tokenize
 
 __all__ = [
@@ -250,7 +251,7 @@ def attribute_document(featurizer: Featurizer, document, row: sp.csr_matrix | No
             lo, hi = featurizer.char_ngram_range
             for p, token in zip(positions, kept):
                 term = build.term(field, p, p)
-                for gram, count in Counter(_char_ngrams(token, lo, hi)).items():
+                for gram, count in Counter(char_ngrams(token, lo, hi)).items():
                     j = char_index.get(gram)
                     if j is not None:
                         build.add(n_word + j, weight * count, term, ((name, p),))

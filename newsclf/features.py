@@ -16,8 +16,9 @@ so neither block drowns the other. Vocabularies keep terms seen in at least ``mi
 at most ``max_word_features`` / ``max_char_features`` of them (most frequent first).
 
 Character n-grams are not generated document by document: a document is a sparse vector of token
-counts, each distinct token maps once to its n-grams, and one sparse product gives the block. This
-keeps fitting and transforming fast on long documents.
+counts, the distinct tokens of a batch map to their n-gram counts in one pass with numpy
+(:mod:`newsclf.chargrams`), and one sparse product gives the block. This keeps fitting and
+transforming fast on long documents.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .chargrams import GramIndex, gram_counts
 from .countries import mentions, region_of, regions
 from .document import Document
 from .text import detect_language, filter_and_stem, normalize, tokenize
@@ -115,11 +117,6 @@ def _ngrams(stems: list[str], lo: int, hi: int):
         else:
             for i in range(len(stems) - n + 1):
                 yield " ".join(stems[i : i + n])
-
-
-def _char_ngrams(token: str, lo: int, hi: int) -> list[str]:
-    padded = f" {token} "
-    return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
 
 
 def _count_matrix(title_seqs, body_seqs, title_weight: float, vocab: dict, grow: bool):
@@ -222,7 +219,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         word_ngram_range=(1, 2),
-        char_ngram_range=(2, 5),
+        char_ngram_range=(3, 5),
         title_weight=2.0,
         sublinear_tf=True,
         min_df=1,
@@ -299,13 +296,11 @@ class Featurizer(TransformerMixin, BaseEstimator):
         blocks = [_tfidf(counts[:, cols], self.word_idf_, self.sublinear_tf)]
         if self.char_ngram_range is not None:
             token_counts, token_vocab = self._token_counts(batch, grow=True)
-            tokens = list(token_vocab)
-            gram_vocab: dict[str, int] = {}
-            token_grams = self._token_gram_matrix(tokens, gram_vocab, grow=True)
+            token_grams, grams = gram_counts(list(token_vocab), *self.char_ngram_range)
             char_counts = sp.csr_matrix(token_counts @ token_grams)
             presence = sp.csr_matrix(((token_counts > 0).astype(_FLOAT)) @ (token_grams > 0).astype(_FLOAT))
             presence.eliminate_zeros()
-            terms, df, cols = _select(presence, list(gram_vocab), self.min_df, self.max_char_features)
+            terms, df, cols = _select(presence, grams, self.min_df, self.max_char_features)
             self.char_terms_ = terms
             self.char_idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
             blocks.append(_tfidf(char_counts[:, cols], self.char_idf_, self.sublinear_tf))
@@ -337,16 +332,12 @@ class Featurizer(TransformerMixin, BaseEstimator):
         self._country_index = {t: i for i, t in enumerate(self.country_terms_)}
         self._word_index = {t: i for i, t in enumerate(self.word_terms_)}
         self._char_index = {t: i for i, t in enumerate(self.char_terms_)}
-        self._token_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._gram_index = GramIndex(self.char_terms_, *self.char_ngram_range) if self.char_ngram_range else None
 
     def _token_counts(self, batch: _Analysed, grow: bool, token_vocab: dict | None = None):
         token_vocab = {} if token_vocab is None else token_vocab
         counts = _count_matrix(batch.title_tokens, batch.body_tokens, self.title_weight, token_vocab, grow)
         return counts, token_vocab
-
-    def _token_gram_matrix(self, tokens: list[str], gram_vocab: dict, grow: bool) -> sp.csr_matrix:
-        lo, hi = self.char_ngram_range
-        return _count_matrix((_char_ngrams(t, lo, hi) for t in tokens), ([] for _ in tokens), 1.0, gram_vocab, grow)
 
     # -- transforming -------------------------------------------------------------------------
     @property
@@ -381,36 +372,8 @@ class Featurizer(TransformerMixin, BaseEstimator):
         if self.char_ngram_range is not None:
             token_vocab: dict[str, int] = {}
             token_counts, _ = self._token_counts(batch, grow=True, token_vocab=token_vocab)
-            token_grams = self._known_grams(list(token_vocab))
+            token_grams = self._gram_index.counts(list(token_vocab))
             blocks.append(_tfidf(sp.csr_matrix(token_counts @ token_grams), self.char_idf_, self.sublinear_tf))
         if self.country_terms_:
             blocks.append(self._country_block(batch))
         return sp.hstack(blocks, format="csr"), BatchInfo(batch.langs, batch.countries)
-
-    def _known_grams(self, tokens: list[str]) -> sp.csr_matrix:
-        """tokens x char-vocabulary count matrix, from a per-token cache."""
-        lo, hi = self.char_ngram_range
-        cache, index = self._token_cache, self._char_index
-        if len(cache) > 500_000:
-            cache.clear()
-        indptr, indices, values = [0], [], []
-        for token in tokens:
-            entry = cache.get(token)
-            if entry is None:
-                row: dict[int, float] = {}
-                for gram in _char_ngrams(token, lo, hi):
-                    j = index.get(gram)
-                    if j is not None:
-                        row[j] = row.get(j, 0.0) + 1.0
-                entry = cache[token] = (np.fromiter(row, np.int64, len(row)), np.fromiter(row.values(), _FLOAT, len(row)))
-            indices.append(entry[0])
-            values.append(entry[1])
-            indptr.append(indptr[-1] + len(entry[0]))
-        return sp.csr_matrix(
-            (
-                np.concatenate(values) if values else np.zeros(0, _FLOAT),
-                np.concatenate(indices) if indices else np.zeros(0, np.int64),
-                np.asarray(indptr, dtype=np.int64),
-            ),
-            shape=(len(tokens), len(self.char_terms_)),
-        )

@@ -236,6 +236,7 @@ def _expected_shapes(config: dict, vocabulary: dict) -> dict:
 
 def _restore(config: dict, vocabulary: dict, arrays: dict) -> NewsClassifier:
     params = dict(config["params"])
+    params.setdefault("tol", 1e-4)  # models saved before ``tol`` was a parameter were trained with 1e-4
     for key in ("word_ngram_range", "char_ngram_range"):
         if params.get(key) is not None:
             params[key] = tuple(params[key])

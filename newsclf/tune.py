@@ -2,7 +2,7 @@
 
 A *grid* maps parameters of :class:`~newsclf.estimator.NewsClassifier` to the values to try::
 
-    {"C": [0.1, 0.5, 2.0], "class_weight": [None, "balanced"], "char_ngram_range": [None, (2, 5)]}
+    {"C": [0.1, 0.5, 2.0], "class_weight": [None, "balanced"], "char_ngram_range": [None, (3, 5)]}
 
 The parameters fall in two kinds. *Feature* parameters (``word_ngram_range``, ``char_ngram_range``,
 ``title_weight`` and the other :class:`~newsclf.features.Featurizer` parameters) decide the
@@ -89,13 +89,13 @@ __all__ = ["DEFAULT_GRID", "Candidate", "TuneResult", "check_grid", "make_folds"
 log = logging.getLogger(__name__)
 
 #: The grid :func:`tune` searches when given none: 12 feature configurations (word unigrams or
-#: uni+bigrams, character n-grams off or 2-5, title weight 1, 2 or 4) and 8 classifier settings
+#: uni+bigrams, character n-grams off or 3-5, title weight 1, 2 or 4) and 8 classifier settings
 #: (``C`` from 0.25 to 2 in factors of 2, with and without balanced class weights). On Reuters R8
 #: (5,485 documents, 3 folds, ``n_jobs=2``) the search and the final model took 6.3 minutes on a
 #: 2-core machine that other jobs were also using (load average about 3).
 DEFAULT_GRID: dict[str, tuple] = {
     "word_ngram_range": ((1, 1), (1, 2)),
-    "char_ngram_range": (None, (2, 5)),
+    "char_ngram_range": (None, (3, 5)),
     "title_weight": (1.0, 2.0, 4.0),
     "C": (0.25, 0.5, 1.0, 2.0),
     "class_weight": (None, "balanced"),
@@ -398,7 +398,7 @@ def _score(tasks: Sequence[Task], truth: Sequence[Mapping], predicted: Sequence[
     return float(np.mean(values))
 
 
-def _predict_single(tasks, X_train, y_train, X_test, C, class_weight, random_state) -> list[dict]:
+def _predict_single(tasks, X_train, y_train, X_test, C, class_weight, random_state, tol) -> list[dict]:
     """Labels a model of single-label tasks trained on the fold would predict: the top decision value."""
     per_task = {}
     for task in tasks:
@@ -410,7 +410,7 @@ def _predict_single(tasks, X_train, y_train, X_test, C, class_weight, random_sta
             )
         index = {label: k for k, label in enumerate(labels)}
         truth = np.array([index[row[task.name][0]] for row in y_train])
-        coef, intercept = _fit_one_of(X_train, None, truth, len(labels), C, class_weight, random_state)
+        coef, intercept = _fit_one_of(X_train, None, truth, len(labels), C, class_weight, random_state, tol)
         decision = NewsClassifier._decide(X_test, coef, intercept)
         per_task[task.name] = [(labels[k],) for k in decision.argmax(axis=1)]
     return [{name: rows[i] for name, rows in per_task.items()} for i in range(X_test.shape[0])]
@@ -437,8 +437,8 @@ def _fold_scores(path: str, docs, tasks, y_train, y_test, settings: list[dict], 
     for setting in settings:
         params = {**base, **setting}
         if not any(t.is_multi for t in tasks):
-            C, class_weight, seed = params["C"], params["class_weight"], params["random_state"]
-            predicted = _predict_single(tasks, X_train, y_train, X_test, C, class_weight, seed)
+            solver = (params[k] for k in ("C", "class_weight", "random_state", "tol"))
+            predicted = _predict_single(tasks, X_train, y_train, X_test, *solver)
             scored_tasks = tasks
         else:
             est = NewsClassifier(tasks=list(tasks), **{k: v for k, v in params.items() if k != "tasks"}, n_jobs=None)

@@ -27,6 +27,13 @@ def test_load_returns_one_cached_model():
     assert a.card["corpus"]["sources"] == ["news_corpus.jsonl"]
 
 
+def test_the_parameters_it_was_trained_with():
+    # Saved before ``tol`` was a parameter: the loader fills in the tolerance of that time, not the
+    # library's current default. Character 2-5-grams are in the saved parameters.
+    params = newsclf.load().estimator.get_params()
+    assert params["tol"] == 1e-4 and params["char_ngram_range"] == (2, 5)
+
+
 def test_motivating_headline_from_the_command_line(capsys):
     from newsclf.cli import main
 

@@ -79,7 +79,10 @@ def test_fit_errors(X, y, error, message):
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"C": 0}, "C must be"), ({"class_weight": "auto"}, "class_weight must be"), ({"cv": 1}, "cv must be")],
+    [
+        ({"C": 0}, "C must be"), ({"class_weight": "auto"}, "class_weight must be"), ({"cv": 1}, "cv must be"),
+        ({"tol": 0}, "tol must be"), ({"tol": "0.1"}, "tol must be"),
+    ],
 )
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):
@@ -104,9 +107,9 @@ def _separable(n_labels, n_docs=60, n_features=40, seed=0):
 @pytest.mark.parametrize("class_weight", [None, "balanced"])
 def test_one_liblinear_call_solves_each_label_problem(n_labels, class_weight):
     X, target = _separable(n_labels)
-    coef, intercept = _fit_one_of(X, None, target, n_labels, 0.5, class_weight, 0)
+    coef, intercept = _fit_one_of(X, None, target, n_labels, 0.5, class_weight, 0, 1e-4)
     for j in range(n_labels):
-        w, b = _fit_binary(X, None, target == j, 0.5, class_weight, 0)
+        w, b = _fit_binary(X, None, target == j, 0.5, class_weight, 0, 1e-4)
         np.testing.assert_allclose(coef[j], w, atol=2e-3)
         assert intercept[j] == pytest.approx(b, abs=2e-3)
     assert coef.dtype == np.float32 and intercept.dtype == np.float32
@@ -115,10 +118,10 @@ def test_one_liblinear_call_solves_each_label_problem(n_labels, class_weight):
 def test_labels_missing_from_the_rows_are_never_chosen():
     X, target = _separable(4)
     rows = np.flatnonzero(target != 2)
-    coef, intercept = _fit_one_of(X, rows, target, 4, 0.5, None, 0)
+    coef, intercept = _fit_one_of(X, rows, target, 4, 0.5, None, 0, 1e-4)
     assert not coef[2].any() and intercept[2] == -1.0
     decision = X @ coef.T + intercept
     assert (decision.argmax(axis=1) != 2).all()
     only = np.flatnonzero(target == 1)
-    coef, intercept = _fit_one_of(X, only, target, 4, 0.5, None, 0)
+    coef, intercept = _fit_one_of(X, only, target, 4, 0.5, None, 0, 1e-4)
     assert not coef.any() and list(intercept) == [-1.0, 1.0, -1.0, -1.0]

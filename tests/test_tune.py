@@ -26,13 +26,13 @@ def _xy(records, rows):
 def test_every_candidate_is_listed_and_the_best_is_the_argmax(region_search):
     model, result = region_search
     combos = {(c.params["C"], c.params["char_ngram_range"]) for c in result.candidates}
-    # The untuned model (C=0.5, characters 2-5), the two coarse configurations at C=0.5, and with keep=2
+    # The untuned model (C=0.5, characters 3-5), the two coarse configurations at C=0.5, and with keep=2
     # both configurations refined with every C of the grid: the full product is among them.
     assert set(itertools.product([0.1, 1.0], [None, (3, 4)])) <= combos
-    assert combos >= {(0.5, (2, 5)), (0.5, None), (0.5, (3, 4))}
+    assert combos >= {(0.5, (3, 5)), (0.5, None), (0.5, (3, 4))}
     assert len(result.candidates) == len(combos) == 7
     assert [c.stage for c in result.candidates].count("default") == 1 and result.candidates[0] is result.default
-    assert result.default.params == {"C": 0.5, "char_ngram_range": (2, 5)}
+    assert result.default.params == {"C": 0.5, "char_ngram_range": (3, 5)}
     means = [c.mean for c in result.candidates]
     assert result.best.mean == max(means)
     assert result.best is result.candidates[int(np.argmax(means))]
@@ -56,7 +56,7 @@ def test_card_records_the_search(region_search, tmp_path):
         assert entry["mean"] == pytest.approx(np.mean(entry["fold_scores"]), abs=1e-5)
         assert entry["std"] == pytest.approx(np.std(entry["fold_scores"]), abs=1e-5)
     assert card["chosen"]["params"]["C"] == result.best.params["C"]
-    assert card["untuned"]["params"] == {"C": 0.5, "char_ngram_range": [2, 5]}
+    assert card["untuned"]["params"] == {"C": 0.5, "char_ngram_range": [3, 5]}
     assert card["chosen"]["improvement"] == pytest.approx(result.best.mean - result.default.mean, abs=1e-5)
     assert card["folds"]["k"] == 3 and card["folds"]["splitter"] == "StratifiedKFold"
     assert sum(card["folds"]["test_sizes"]) == 48

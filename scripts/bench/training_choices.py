@@ -12,12 +12,16 @@ and split 80/20 into fit and validation documents.
 ``folds``
     ``newsclf.train`` with ``cv`` 5, 3 and 2: training seconds and the validation score (accuracy, or
     micro-F1 and subset accuracy for a multi-label corpus).
+``chars``
+    ``newsclf.train`` with several character n-gram ranges (``None``: no character block):
+    training seconds and the validation score.
 ``tolerance``
-    The solver tolerance (1e-4 is liblinear's default, which newsclf keeps): seconds and validation
-    accuracy of the one-call fit.
+    The solver tolerance (1e-4 is scikit-learn's default for ``LinearSVC``, 0.1 liblinear's own and
+    newsclf's): seconds and validation accuracy of the one-call fit.
 
     python scripts/bench/training_choices.py calls --corpus r52
     python scripts/bench/training_choices.py folds --corpus news-topic
+    python scripts/bench/training_choices.py chars --corpus r8
     python scripts/bench/training_choices.py tolerance --corpus 20ng
 """
 
@@ -72,10 +76,10 @@ def calls(name: str) -> None:
             LinearSVC(C=0.5, dual=True, max_iter=1, random_state=0).fit(X, y_fit == j)
     overhead = time.perf_counter() - start
     start = time.perf_counter()
-    per_label = [_fit_binary(X, None, y_fit == j, 0.5, None, 0) for j in range(n)]
+    per_label = [_fit_binary(X, None, y_fit == j, 0.5, None, 0, 1e-4) for j in range(n)]
     per_label_s = time.perf_counter() - start
     start = time.perf_counter()
-    coef, _ = _fit_one_of(X, None, y_fit, n, 0.5, None, 0)
+    coef, _ = _fit_one_of(X, None, y_fit, n, 0.5, None, 0, 1e-4)
     one_call_s = time.perf_counter() - start
     diff = float(np.abs(np.stack([w for w, _ in per_label]) - coef).max())
     print(f"{name}: {n} labels, {X.shape[0]} documents, {X.nnz:,} stored values")
@@ -83,14 +87,15 @@ def calls(name: str) -> None:
     print(f"  one call for all labels {one_call_s:.1f} s; largest weight difference {diff:.1e}")
 
 
-def folds(name: str) -> None:
+def _sweep(name: str, settings: list[tuple[str, dict]]) -> None:
+    """Train ``newsclf.train`` with each ``(label, parameters)`` of ``settings``; print seconds and score."""
     corpus, fit_docs, val_docs = split(name)
     multi = corpus.kind == "multi"
     spec = f"multi:{corpus.empty_label or ''}" if multi else "single"
     records = [{"title": d["title"], "body": d["body"], "label": d["labels"] if multi else d["labels"][0]} for d in fit_docs]
-    for cv in (5, 3, 2):
+    for label, params in settings:
         start = time.perf_counter()
-        model = newsclf.train(records, tasks={"label": spec}, cv=cv, n_jobs=1)
+        model = newsclf.train(records, tasks={"label": spec}, n_jobs=1, **params)
         seconds = time.perf_counter() - start
         predicted = [set(p.labels["label"]) for p in model.predict([{"title": d["title"], "body": d["body"]} for d in val_docs])]
         truth = [set(d["labels"]) for d in val_docs]
@@ -98,14 +103,23 @@ def folds(name: str) -> None:
         wrong = sum(len(p ^ t) for p, t in zip(predicted, truth))
         exact = sum(p == t for p, t in zip(predicted, truth)) / len(truth)
         score = f"micro-F1 {2 * tp / (2 * tp + wrong):.4f}, subset accuracy {exact:.4f}" if multi else f"accuracy {exact:.4f}"
-        print(f"{name}: cv={cv} training {seconds:.1f} s, validation {score}", flush=True)
+        print(f"{name}: {label} training {seconds:.1f} s, validation {score}", flush=True)
+
+
+def folds(name: str) -> None:
+    _sweep(name, [(f"cv={cv}", {"cv": cv}) for cv in (5, 3, 2)])
+
+
+def chars(name: str) -> None:
+    ranges = [(2, 5), (3, 5), (2, 4), (3, 4), (3, 6), None]
+    _sweep(name, [(f"char_ngram_range={r}", {"char_ngram_range": r}) for r in ranges])
 
 
 def tolerance(name: str) -> None:
     corpus, fit_docs, val_docs = split(name)
     y_fit, y_val = _single_label(corpus, fit_docs, val_docs)
     X, X_val = _features(fit_docs, val_docs)
-    for tol in (1e-4, 1e-3, 3e-3, 1e-2):
+    for tol in (1e-4, 1e-3, 1e-2, 1e-1):
         start = time.perf_counter()
         svm = LinearSVC(C=0.5, dual=True, max_iter=5000, tol=tol, random_state=0).fit(X, y_fit)
         seconds = time.perf_counter() - start
@@ -115,10 +129,10 @@ def tolerance(name: str) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("measure", choices=["calls", "folds", "tolerance"])
+    parser.add_argument("measure", choices=["calls", "folds", "chars", "tolerance"])
     parser.add_argument("--corpus", default="r52", choices=corpora.CORPORA)
     args = parser.parse_args(argv)
-    {"calls": calls, "folds": folds, "tolerance": tolerance}[args.measure](args.corpus)
+    {"calls": calls, "folds": folds, "chars": chars, "tolerance": tolerance}[args.measure](args.corpus)
     return 0
 
 
