@@ -110,9 +110,9 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     tol : float
         Stopping tolerance of the solver (liblinear's dual coordinate descent stops when the
         largest violation of its optimality conditions is below ``tol``). 0.1 is liblinear's own
-        default for this solver; scikit-learn's ``LinearSVC`` uses 1e-4, which took 1.3-1.6 times
-        as long on the benchmark corpora for the same validation accuracy
-        (``python scripts/bench/training_choices.py tolerance``).
+        default for this solver; scikit-learn's ``LinearSVC`` uses 1e-4, which took 1.45-1.8 times
+        as long on three benchmark corpora for the same validation accuracy within one document
+        (``python scripts/bench/training_choices.py tolerance``, docs/benchmarks.md).
     n_jobs : int or None
         Processes for analysing the training documents and for training the per-label
         classifiers (joblib semantics; ``None`` is one). The model does not depend on it.

@@ -5,8 +5,10 @@ Writes the R8 ModApte splits into --workdir (as scripts/reuters_r8.py does), run
 on the training split and times it, trains the untuned model with ``newsclf train``, evaluates both
 on the test split, and prints a JSON summary: the search's wall time and the machine's load
 average around it, the cross-validated scores of the chosen and the untuned parameters, and the
-test accuracy and macro-F1 of both models.
+test accuracy and macro-F1 of both models (to ``--json`` if given: the search's table goes to
+standard output either way).
 
+    python scripts/tune_r8.py -j 2 --json docs/tune_r8.json
     python scripts/tune_r8.py -j 2 --progress     # extra options go to `newsclf tune`
 """
 
@@ -36,7 +38,7 @@ def test_scores(model_dir: Path, test: Path) -> dict:
     return {"accuracy": round(scores["accuracy"], 4), "macro_f1": round(scores["macro_f1"], 4)}
 
 
-def run(source: Path, workdir: Path, jobs: int | None, tune_args: list[str]) -> int:
+def run(source: Path, workdir: Path, jobs: int | None, tune_args: list[str], json_path: Path | None = None) -> int:
     train, test = write_splits(source, workdir, "r8_label")
     tuned, untuned = workdir / "tuned", workdir / "untuned"
     common = ["--task", "label:single", *(["-j", str(jobs)] if jobs else [])]
@@ -65,7 +67,11 @@ def run(source: Path, workdir: Path, jobs: int | None, tune_args: list[str]) -> 
         },
         "test": {"tuned": test_scores(tuned, test), "untuned": test_scores(untuned, test)},
     }
-    print(json.dumps(summary, indent=2))
+    text = json.dumps(summary, indent=2) + "\n"
+    if json_path is None:
+        print(text, end="")
+    else:
+        json_path.write_text(text, encoding="utf-8")
     return 0
 
 
@@ -74,7 +80,8 @@ if __name__ == "__main__":
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="reuters21578.csv")
     parser.add_argument("--workdir", type=Path, default=Path("out/r8-tune"), help="where splits and models go")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="processes for tuning and training")
+    parser.add_argument("--json", type=Path, default=None, help="write the summary here instead of printing it")
     args, rest = parser.parse_known_args()  # the rest goes to `newsclf tune` (e.g. --progress, --cv 5)
     if not args.source.is_file():
         sys.exit(f"no corpus at {args.source}; pass --source")
-    sys.exit(run(args.source, args.workdir, args.jobs, rest))
+    sys.exit(run(args.source, args.workdir, args.jobs, rest, args.json))
