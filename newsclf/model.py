@@ -152,12 +152,13 @@ class Model:
         features, info = self.estimator.featurizer_.transform_with_info(docs, n_jobs=n_jobs)
         proba = self.estimator.predict_proba_from_features(features)
         chosen = self.estimator.labels_from_proba(proba, thresholds)
+        as_lists = {task.name: proba[task.name].tolist() for task in self.tasks}  # floats, read once
         predictions = []
         for i, doc in enumerate(docs):
             labels, scores = {}, {}
             for task in self.tasks:
                 row = proba[task.name][i]
-                scores[task.name] = {label: float(row[j]) for j, label in enumerate(task.labels)}
+                scores[task.name] = dict(zip(task.labels, as_lists[task.name][i]))
                 picked = chosen[i][task.name]
                 if k is not None:
                     if task.is_multi:

@@ -62,6 +62,14 @@ _TRANSLATE = str.maketrans(
         "\u200e": None, "\u200f": None,  # left-to-right / right-to-left marks
     }
 )
+# The characters _TRANSLATE changes: most text has none, and finding that out costs far less than
+# str.translate's look-up of every character.
+_TRANSLATED = re.compile("[" + "".join(re.escape(chr(code)) for code in _TRANSLATE) + "]")
+
+
+def _translate(text: str) -> str:
+    return text.translate(_TRANSLATE) if _TRANSLATED.search(text) else text
+
 
 # Dotted acronyms first ("ee.uu.", "u.s."), then numbers ("2,4%", "1.500"), then words with inner
 # apostrophes or hyphens. [^\W\d_] is "a letter" in any script.
@@ -130,10 +138,10 @@ def normalize(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"text must be str (got {type(text).__name__})")
     text = _cut_combining_runs(text)  # before NFKC, whose mark sorting is quadratic in a run's length
-    folded = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
+    folded = _translate(unicodedata.normalize("NFKC", text)).casefold()
     # Case folding can produce sequences that NFKC composes again; one more pass settles them.
     # NFKC can also lengthen a run of marks (one character may decompose into several): cut again.
-    return _cut_combining_runs(unicodedata.normalize("NFKC", folded).translate(_TRANSLATE))
+    return _cut_combining_runs(_translate(unicodedata.normalize("NFKC", folded)))
 
 
 def tokenize(normalized: str) -> list[str]:
@@ -193,18 +201,21 @@ def _function_word_weights() -> dict[str, dict[str, float]]:
     return {w: {lang: 1.0 / len(langs) for lang in langs} for w, langs in users.items()}
 
 
-# Spelling cues: (regex over normalised text, language, weight per match).
+# Spelling cues: (regex over normalised text, language, weight per match, whether it can match
+# ASCII text). A cue that cannot is a class of non-ASCII letters (tests/test_text.py checks), and
+# is skipped for ASCII text, as most English is.
 _CUES = [
-    (re.compile(r"[ñ¿¡]"), "es", 1.5),
-    (re.compile(r"ci[oó]n(?:es)?\b"), "es", 1.0),
-    (re.compile(r"[ãõ]"), "pt", 1.5),
-    (re.compile(r"ções?\b|ção\b|nh[aoe]|lh[aoe]"), "pt", 0.8),
-    (re.compile(r"[èùûîœëï]"), "fr", 1.5),
-    (re.compile(r"\b(?:[ldjnsc]|qu)'"), "fr", 1.0),
-    (re.compile(r"(?:eau|eux|aux)\b"), "fr", 0.8),
-    (re.compile(r"\w(?:ing|ed)\b"), "en", 0.6),
-    (re.compile(r"\bw\w|\w(?:sh|th)\b"), "en", 0.5),
+    (re.compile(r"[ñ¿¡]"), "es", 1.5, False),
+    (re.compile(r"ci[oó]n(?:es)?\b"), "es", 1.0, True),
+    (re.compile(r"[ãõ]"), "pt", 1.5, False),
+    (re.compile(r"ções?\b|ção\b|nh[aoe]|lh[aoe]"), "pt", 0.8, True),
+    (re.compile(r"[èùûîœëï]"), "fr", 1.5, False),
+    (re.compile(r"\b(?:[ldjnsc]|qu)'"), "fr", 1.0, True),
+    (re.compile(r"(?:eau|eux|aux)\b"), "fr", 0.8, True),
+    (re.compile(r"\w(?:ing|ed)\b"), "en", 0.6, True),
+    (re.compile(r"\bw\w|\w(?:sh|th)\b"), "en", 0.5, True),
 ]
+_ASCII_CUES = [cue for cue in _CUES if cue[3]]
 
 
 LANGUAGE_SAMPLE_CHARS = 1000
@@ -231,7 +242,7 @@ def detect_language(normalized: str, tokens: list[str] | None = None, default: s
         if shares:
             for lang, share in shares.items():
                 scores[lang] += share
-    for pattern, lang, weight in _CUES:
+    for pattern, lang, weight, _ in _ASCII_CUES if normalized.isascii() else _CUES:
         hits = len(pattern.findall(normalized))
         if hits:
             scores[lang] += weight * hits

@@ -96,3 +96,19 @@ def test_tokenize_never_raises_and_yields_nonempty_tokens(text):
 def test_normalize_rejects_non_strings():
     with pytest.raises(TypeError, match="text must be str"):
         normalize(3)
+
+
+def test_cues_skipped_for_ascii_text_cannot_match_it():
+    from newsclf.text import _CUES
+
+    for pattern, _, _, ascii_ok in _CUES:
+        if not ascii_ok:  # one character class: if no ASCII character matches, no ASCII text does
+            assert pattern.pattern.startswith("[") and pattern.pattern.count("[") == 1 and pattern.pattern.endswith("]")
+            assert not any(pattern.search(chr(code)) for code in range(128))
+
+
+@given(st.text(alphabet=st.sampled_from("ab `'\u2019\u00ad\u200b\u2010é")) | st.text())
+def test_translation_is_skipped_only_when_it_would_change_nothing(text):
+    from newsclf.text import _TRANSLATE, _translate
+
+    assert _translate(text) == text.translate(_TRANSLATE)
