@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--C", type=float, default=0.5, help="inverse regularisation strength (default: 0.5)")
     g.add_argument("--class-weight", choices=["balanced", "none"], default="none", help="weigh rare labels up")
     g.add_argument("--cv", type=int, default=3, help="folds for calibration and thresholds (default: 3)")
+    g.add_argument("--tol", type=float, default=0.1, help="solver stopping tolerance; smaller is slower (default: 0.1)")
     g.add_argument("--title-weight", type=float, default=2.0, help="weight of title words (default: 2)")
     g.add_argument("--word-ngrams", type=_pair, default=(1, 2), metavar="LO,HI", help="word n-gram range (default: 1,2)")
     g.add_argument("--char-ngrams", type=_char_range, default=(3, 5), metavar="LO,HI|none", help="character n-gram range (default: 3,5)")
@@ -207,7 +208,7 @@ def _cmd_train(args) -> int:
         C=args.C, class_weight=None if args.class_weight == "none" else args.class_weight, cv=args.cv,
         title_weight=args.title_weight, word_ngram_range=args.word_ngrams, char_ngram_range=args.char_ngrams,
         min_df=args.min_df, max_word_features=args.max_word_features, max_char_features=args.max_char_features,
-        random_state=args.seed, n_jobs=args.jobs,
+        tol=args.tol, random_state=args.seed, n_jobs=args.jobs,
     )  # fmt: skip
     path = model.save(args.output)
     corpus = model.card["corpus"]

@@ -8,7 +8,7 @@ from newsclf.cli import main
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory, tiny_path):
     out = tmp_path_factory.mktemp("cli") / "model"
-    assert main(["train", str(tiny_path), "-o", str(out), "--cv", "2", "--char-ngrams", "3,4"]) == 0
+    assert main(["train", str(tiny_path), "-o", str(out), "--cv", "2", "--char-ngrams", "3,4", "--tol", "0.01"]) == 0
     return out
 
 
@@ -22,7 +22,9 @@ def test_train_predict_info(model_dir, capsys):
     out = capsys.readouterr().out
     assert "task topic (multi)" in out and "thresholds:" in out and "cross-validated" in out
     assert main(["info", str(model_dir), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["corpus"]["rows"] == 48
+    card = json.loads(capsys.readouterr().out)
+    assert card["corpus"]["rows"] == 48
+    assert card["params"]["tol"] == 0.01 and card["params"]["char_ngram_range"] == [3, 4]
 
 
 def test_predict_reads_stdin(model_dir, capsys, monkeypatch):
