@@ -44,7 +44,12 @@ def _code_points(text: str) -> np.ndarray:
 
 
 def _lay_out(strings: Sequence[str], pad: bool):
-    """Strings end to end: (joined text, code points, owner of each position, characters left in its string)."""
+    """Strings end to end (padded with spaces if ``pad``).
+
+    Returns the joined text, its code points, the index of the string each position belongs to,
+    the characters left in that string from each position (itself included), and where each
+    string starts.
+    """
     joined = "".join(f" {s} " for s in strings) if pad else "".join(strings)
     codes = _code_points(joined)
     lengths = np.fromiter((len(s) for s in strings), dtype=np.int64, count=len(strings)) + (2 if pad else 0)
@@ -79,11 +84,11 @@ def gram_counts(tokens: Sequence[str], lo: int, hi: int) -> tuple[sp.csr_matrix,
         at = np.flatnonzero(room >= n)
         if n > 1:
             keys = ids[at] * len(alphabet) + char_ids[at + n - 1]
-            unique, first, level = np.unique(keys, return_index=True, return_inverse=True)
+            _, first, level = np.unique(keys, return_index=True, return_inverse=True)
             ids = np.full(len(codes), -1, dtype=np.int64)
             ids[at] = level
         else:
-            unique, first = np.unique(ids, return_index=True)
+            _, first = np.unique(ids, return_index=True)
         if n >= lo:
             starts = at[first] if n > 1 else first
             rows.append(owner[at])
@@ -103,7 +108,7 @@ class GramIndex:
 
     def __init__(self, vocabulary: Sequence[str], lo: int, hi: int):
         self.lo, self.hi, self.size = lo, hi, len(vocabulary)
-        _, codes, owner, room, starts = _lay_out(vocabulary, pad=False)
+        _, codes, _, room, starts = _lay_out(vocabulary, pad=False)
         self._alphabet = np.unique(codes)
         lengths = room[starts] if len(starts) else np.zeros(0, np.int64)
         # Level n holds, sorted, the keys of every prefix of n characters of a vocabulary n-gram;
