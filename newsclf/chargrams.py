@@ -52,7 +52,7 @@ def _lay_out(strings: Sequence[str], pad: bool):
     """
     joined = "".join(f" {s} " for s in strings) if pad else "".join(strings)
     codes = _code_points(joined)
-    lengths = np.fromiter((len(s) for s in strings), dtype=np.int64, count=len(strings)) + (2 if pad else 0)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)) + (2 if pad else 0)
     ends = np.cumsum(lengths)
     owner = np.repeat(np.arange(len(strings), dtype=np.int64), lengths)
     room = np.repeat(ends, lengths) - np.arange(len(codes), dtype=np.int64)

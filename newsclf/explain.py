@@ -29,7 +29,6 @@ import html
 import io
 import logging
 import unicodedata
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +38,6 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from .chargrams import char_ngrams
 from .countries import mention_spans, region_of
 from .document import Document, as_document, as_documents
 from .errors import LabelError
@@ -226,7 +224,7 @@ def attribute_document(featurizer: Featurizer, document, row: sp.csr_matrix | No
         log.warning("explanation: language %s re-detected as %s; words may be attributed differently", language, lang)
 
     n_word, n_char = len(featurizer.word_terms_), len(featurizer.char_terms_)
-    word_index, char_index = featurizer._word_index, featurizer._char_index
+    word_index = featurizer._word_index
     country_index = featurizer._country_index
     build = _Builder()
     found_codes: list[str] = []
@@ -248,13 +246,12 @@ def attribute_document(featurizer: Featurizer, document, row: sp.csr_matrix | No
                     covered = tuple((name, p) for p in positions[i : i + n])
                     build.add(j, weight, build.term(field, positions[i], positions[i + n - 1]), covered)
         if featurizer.char_ngram_range is not None:
-            lo, hi = featurizer.char_ngram_range
-            for p, token in zip(positions, kept):
+            grams = featurizer._gram_index.counts(kept)  # kept tokens x character vocabulary
+            for k, p in enumerate(positions):
                 term = build.term(field, p, p)
-                for gram, count in Counter(char_ngrams(token, lo, hi)).items():
-                    j = char_index.get(gram)
-                    if j is not None:
-                        build.add(n_word + j, weight * count, term, ((name, p),))
+                start, end = grams.indptr[k], grams.indptr[k + 1]
+                for j, count in zip(grams.indices[start:end].tolist(), grams.data[start:end].tolist()):
+                    build.add(n_word + j, weight * count, term, ((name, p),))
         if country_index:
             spans = mention_spans(field.tokens)  # as the featurizer finds them (countries.mentions)
             found_codes += [code for code, _, _ in spans]

@@ -331,7 +331,6 @@ class Featurizer(TransformerMixin, BaseEstimator):
     def _build_lookups(self):
         self._country_index = {t: i for i, t in enumerate(self.country_terms_)}
         self._word_index = {t: i for i, t in enumerate(self.word_terms_)}
-        self._char_index = {t: i for i, t in enumerate(self.char_terms_)}
         self._gram_index = GramIndex(self.char_terms_, *self.char_ngram_range) if self.char_ngram_range else None
 
     def _token_counts(self, batch: _Analysed, grow: bool, token_vocab: dict | None = None):
