@@ -2,12 +2,12 @@
 
 The character block of :mod:`newsclf.features` needs, for each distinct token of a batch, the
 counts of the character n-grams of the token padded with a space on each side (``" war "`` gives
-``" w"``, ``"wa"``, ... for n = 2). Building each n-gram as a Python string and looking it up costs a
-few hundred nanoseconds per n-gram, which made it a large share of the time to transform a batch.
-Here the padded tokens are laid end to end as one array of code points and every n-gram gets an
-exact integer id, one length at a time: the id of an n-gram is found from the id of its first
-``n - 1`` characters and the id of its last character. No hashing, so two different n-grams never
-share an id, whatever the alphabet or ``n``.
+``" w"``, ``"wa"``, ... for n = 2); :func:`char_ngrams` defines them as strings. Building one
+Python string and one dictionary look-up per n-gram made them a large share of the time to
+transform a batch. Here the padded tokens are laid end to end as one array of code points and
+every n-gram gets an exact integer id, one length at a time: the id of an n-gram is found from the
+id of its first ``n - 1`` characters and the id of its last character. No hashing, so two
+different n-grams never share an id, whatever the alphabet or ``n``.
 
 - :func:`gram_counts` (fitting): the token x n-gram count matrix of a batch and the n-grams.
 - :class:`GramIndex` (transforming): built once from a vocabulary of n-grams; gives the token x
