@@ -110,7 +110,7 @@ class NewsClassifier(ClassifierMixin, BaseEstimator):
     tol : float
         Stopping tolerance of the solver (liblinear's dual coordinate descent stops when the
         largest violation of its optimality conditions is below ``tol``). 0.1 is liblinear's own
-        default for this solver; scikit-learn's ``LinearSVC`` uses 1e-4, which took 1.45-1.8 times
+        default for this solver; scikit-learn's ``LinearSVC`` uses 1e-4, which took 1.4-1.75 times
         as long on three benchmark corpora for the same validation accuracy within one document
         (``python scripts/bench/training_choices.py tolerance``, docs/benchmarks.md).
     n_jobs : int or None

@@ -246,7 +246,7 @@ def attribute_document(featurizer: Featurizer, document, row: sp.csr_matrix | No
                     covered = tuple((name, p) for p in positions[i : i + n])
                     build.add(j, weight, build.term(field, positions[i], positions[i + n - 1]), covered)
         if featurizer.char_ngram_range is not None:
-            grams = featurizer._gram_index.counts(kept)  # kept tokens x character vocabulary
+            grams = featurizer._char_grams().counts(kept)  # kept tokens x character vocabulary
             for k, p in enumerate(positions):
                 term = build.term(field, p, p)
                 start, end = grams.indptr[k], grams.indptr[k + 1]

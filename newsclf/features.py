@@ -331,7 +331,13 @@ class Featurizer(TransformerMixin, BaseEstimator):
     def _build_lookups(self):
         self._country_index = {t: i for i, t in enumerate(self.country_terms_)}
         self._word_index = {t: i for i, t in enumerate(self.word_terms_)}
-        self._gram_index = GramIndex(self.char_terms_, *self.char_ngram_range) if self.char_ngram_range else None
+        self._gram_index: GramIndex | None = None  # built by _char_grams() when first needed
+
+    def _char_grams(self) -> GramIndex:
+        """The n-gram index of the character vocabulary, built on first use: training never needs it."""
+        if self._gram_index is None:
+            self._gram_index = GramIndex(self.char_terms_, *self.char_ngram_range)
+        return self._gram_index
 
     def _token_counts(self, batch: _Analysed, grow: bool, token_vocab: dict | None = None):
         token_vocab = {} if token_vocab is None else token_vocab
@@ -371,7 +377,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         if self.char_ngram_range is not None:
             token_vocab: dict[str, int] = {}
             token_counts, _ = self._token_counts(batch, grow=True, token_vocab=token_vocab)
-            token_grams = self._gram_index.counts(list(token_vocab))
+            token_grams = self._char_grams().counts(list(token_vocab))
             blocks.append(_tfidf(sp.csr_matrix(token_counts @ token_grams), self.char_idf_, self.sublinear_tf))
         if self.country_terms_:
             blocks.append(self._country_block(batch))

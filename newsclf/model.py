@@ -157,14 +157,13 @@ class Model:
         for i, doc in enumerate(docs):
             labels, scores = {}, {}
             for task in self.tasks:
-                row = proba[task.name][i]
                 scores[task.name] = dict(zip(task.labels, as_lists[task.name][i]))
                 picked = chosen[i][task.name]
                 if k is not None:
                     if task.is_multi:
                         picked = tuple(sorted(picked, key=lambda lab: -scores[task.name][lab])[:k])
                     else:
-                        order = np.argsort(-row, kind="stable")[:k]
+                        order = np.argsort(-proba[task.name][i], kind="stable")[:k]
                         picked = tuple(task.labels[j] for j in order)
                 labels[task.name] = picked
             predictions.append(
